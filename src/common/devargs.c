@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devargs.h"
+#include "wire.h"
+
+/* Buses a "bus:" prefix may name in DPDK 22.11 devargs. */
+static const char *const buses[] = {"pci", "vdev", "vmbus", "auxiliary",
+	"platform", "fslmc", "dpaa_bus", "ifpga", NULL};
+
+static int fail(char *reason, size_t len, int err, const char *fmt, const char *a)
+{
+	if (reason && len)
+		snprintf(reason, len, fmt, a);
+	return -err;
+}
+
+/* Length of a "bus:" prefix at s, or 0. A PCI address ("0000:00:04.0")
+ * also contains ':' so only known bus names count. */
+static size_t bus_prefix(const char *s)
+{
+	const char *const *b;
+
+	for (b = buses; *b; b++) {
+		size_t n = strlen(*b);
+
+		if (strncmp(s, *b, n) == 0 && s[n] == ':')
+			return n + 1;
+	}
+	return 0;
+}
+
+int hpd_devargs_check(const char *devargs, char *reason, size_t len)
+{
+	size_t n = strlen(devargs), namelen;
+	const char *p, *name;
+
+	if (n == 0)
+		return fail(reason, len, EINVAL, "%sdevargs is empty", "");
+	if (n > HPD_DEVARGS_MAX) {
+		char b[96];
+
+		snprintf(b, sizeof(b), "devargs is %zu bytes; DPDK's multi-process "
+			 "hotplug limit is %d", n, HPD_DEVARGS_MAX);
+		return fail(reason, len, ENAMETOOLONG, "%s", b);
+	}
+	for (p = devargs; *p; p++)
+		if (iscntrl((unsigned char)*p) || isspace((unsigned char)*p) ||
+		    (unsigned char)*p >= 0x80)
+			return fail(reason, len, EINVAL,
+				    "%sdevargs may contain only printable ASCII without spaces", "");
+	name = devargs + bus_prefix(devargs);
+	namelen = strcspn(name, ",");
+	if (namelen == 0)
+		return fail(reason, len, EINVAL, "%sdevargs has no device name", "");
+	if (namelen > 63)
+		return fail(reason, len, ENAMETOOLONG, "%sdevice name is longer than 63 bytes", "");
+	/* Each argument is key=value or a bare key; an empty one (",,") or an
+	 * empty key ("=x") is a typo that DPDK drivers treat inconsistently. */
+	for (p = name + namelen; *p == ','; ) {
+		size_t alen = strcspn(p + 1, ",");
+
+		if (alen == 0 || p[1] == '=')
+			return fail(reason, len, EINVAL,
+				    "malformed argument list in \"%s\"", devargs);
+		p += 1 + alen;
+	}
+	return 0;
+}
+
+bool hpd_pci_addr_canon(const char *s, char out[HPD_PCI_ADDR_LEN])
+{
+	unsigned dom = 0, bus, dev, fn;
+	int n = -1;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
+	    n == (int)strlen(s) && n == 12) {
+	} else if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) == 3 &&
+		   n == (int)strlen(s) && n == 7) {
+		dom = 0;
+	} else {
+		return false;
+	}
+	if (dev > 0x1f || fn > 7)
+		return false;
+	snprintf(out, HPD_PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return true;
+}
+
+int hpd_devargs_name(const char *devargs, char *name, size_t len)
+{
+	const char *p = devargs + bus_prefix(devargs);
+	size_t n = strcspn(p, ",");
+	char tmp[64], pci[HPD_PCI_ADDR_LEN];
+
+	if (n == 0)
+		return -EINVAL;
+	if (n >= sizeof(tmp) || n >= len)
+		return -ENAMETOOLONG;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	if (hpd_pci_addr_canon(tmp, pci))
+		snprintf(name, len, "%s", pci);
+	else
+		snprintf(name, len, "%s", tmp);
+	return 0;
+}
+
+int hpd_devref_parse(const char *s, struct hpd_devref *ref, char *reason, size_t len)
+{
+	char *end;
+	long v;
+	int rc;
+
+	memset(ref, 0, sizeof(*ref));
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || v > 65535)
+			return fail(reason, len, EINVAL, "port id %s is out of range", s);
+		ref->kind = HPD_DEVREF_PORT;
+		ref->port = (unsigned)v;
+		return 0;
+	}
+	rc = hpd_devargs_check(s, reason, len);
+	if (rc)
+		return rc;
+	ref->kind = HPD_DEVREF_NAME;
+	return hpd_devargs_name(s, ref->name, sizeof(ref->name));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Devargs handling that needs no EAL: syntax and length checks done before a
+ * request reaches DPDK, PCI address canonicalisation, and telling how a user
+ * named a device (port id, PCI address, name or full devargs).
+ */
+#ifndef HPD_DEVARGS_H
+#define HPD_DEVARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* "0000:00:04.0" plus NUL */
+#define HPD_PCI_ADDR_LEN 13
+
+/*
+ * Check a devargs string "[bus:]name[,key=value...]". Returns 0, or a
+ * negative errno with the reason written: -EINVAL (empty, control
+ * characters, empty name, malformed key=value), -ENAMETOOLONG (over
+ * HPD_DEVARGS_MAX bytes: DPDK would truncate it silently).
+ */
+int hpd_devargs_check(const char *devargs, char *reason, size_t len);
+
+/* The device name of a devargs string: bus prefix and arguments removed, a
+ * PCI address canonicalised. 0 or -EINVAL / -ENAMETOOLONG. */
+int hpd_devargs_name(const char *devargs, char *name, size_t len);
+
+/* Parse "DDDD:BB:DD.F" or "BB:DD.F" (hex) into canonical lowercase
+ * "dddd:bb:dd.f". */
+bool hpd_pci_addr_canon(const char *s, char out[HPD_PCI_ADDR_LEN]);
+
+/* How a user referred to a device in detach/start/stop. */
+enum hpd_devref_kind { HPD_DEVREF_PORT, HPD_DEVREF_NAME };
+struct hpd_devref {
+	enum hpd_devref_kind kind;
+	unsigned port;
+	char name[64];
+};
+/* "3" is port 3; anything else is a name or devargs (reduced to its name). */
+int hpd_devref_parse(const char *s, struct hpd_devref *ref, char *reason, size_t len);
+
+#endif

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "hpctl.h"
+
+static int exec(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argc;
+	return ctl_simple_op(ctl, "start", "device", argv[0], "started");
+}
+
+const struct cmd_entry cmd_start_entry = {
+	.name = "start", .usage = "DEVICE", .min_args = 1, .max_args = 1,
+	.help = "configure and start a port", .exec = exec,
+};

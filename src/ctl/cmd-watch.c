@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* watch [COUNT]: print events as they happen (COUNT: stop after that many). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hpctl.h"
+
+static void print_event(json_t *p)
+{
+	const char *k;
+	json_t *v;
+	time_t t = (time_t)json_number_value(json_object_get(p, "time"));
+	char ts[32];
+
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	printf("%s %-20s", ts, json_string_value(json_object_get(p, "event")));
+	json_object_foreach(p, k, v) {
+		char *s;
+
+		if (!strcmp(k, "event") || !strcmp(k, "time"))
+			continue;
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		printf(" %s=%s", k, s ? s : "?");
+		free(s);
+	}
+	printf("\n");
+}
+
+static int exec(struct ctl *ctl, int argc, char **argv)
+{
+	long count = argc ? strtol(argv[0], NULL, 10) : 0, seen = 0;
+	json_t *res, *msg;
+	int rc;
+
+	if ((rc = ctl_call(ctl, "subscribe", NULL, &res)) != 0)
+		return rc;
+	json_decref(res);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (count <= 0 || seen < count) {
+		rc = hpd_client_read(&ctl->client, -1, &msg);
+		if (rc) {
+			fprintf(stderr, "hpctl: watch: %s\n", strerror(-rc));
+			return EXIT_UNREACHABLE;
+		}
+		if (json_object_get(msg, "method")) {
+			json_t *p = json_object_get(msg, "params");
+
+			if (ctl->json)
+				ctl_print_json(p);
+			else
+				print_event(p);
+			seen++;
+		}
+		json_decref(msg);
+	}
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_watch_entry = {
+	.name = "watch", .usage = "[COUNT]", .min_args = 0, .max_args = 1,
+	.help = "print events as they happen", .exec = exec,
+};

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET] [--json] COMMAND [ARGS]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errname.h"
+#include "hpctl.h"
+#include "jsonrpc.h"
+
+static const struct cmd_entry *const cmd_table[] = {
+	&cmd_list_entry, &cmd_attach_entry, &cmd_detach_entry, &cmd_start_entry,
+	&cmd_stop_entry, &cmd_ps_entry, &cmd_status_entry, &cmd_check_entry,
+	&cmd_watch_entry, NULL,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET] [--json]\n"
+		   "             [-t MS] COMMAND [ARGS]\ncommands:\n");
+	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
+		fprintf(f, "  %-7s %-16s %s\n", (*c)->name, (*c)->usage, (*c)->help);
+	fprintf(f, "exit status: 0 ok, 1 the operation failed, 2 usage, 3 cannot reach "
+		   "the process\n");
+}
+
+void ctl_print_json(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	printf("%s\n", s ? s : "null");
+	free(s);
+}
+
+int ctl_connect(struct ctl *ctl, const char *path)
+{
+	int rc;
+
+	hpd_client_close(&ctl->client);
+	rc = hpd_client_connect(&ctl->client, path, ctl->timeout_ms);
+	if (rc) {
+		fprintf(stderr, "hpctl: cannot reach %s: %s\n", path, strerror(-rc));
+		return EXIT_UNREACHABLE;
+	}
+	snprintf(ctl->socket, sizeof(ctl->socket), "%s", path);
+	return EXIT_OK;
+}
+
+int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **result)
+{
+	json_t *resp, *err;
+	int rc;
+
+	*result = NULL;
+	rc = hpd_client_call(&ctl->client, method, params, ctl->timeout_ms, &resp);
+	if (rc) {
+		fprintf(stderr, "hpctl: %s: %s: %s\n", ctl->socket, method, strerror(-rc));
+		return EXIT_UNREACHABLE;
+	}
+	err = json_object_get(resp, "error");
+	if (err) {
+		if (ctl->json)
+			ctl_print_json(err);
+		fprintf(stderr, "hpctl: %s failed: %s\n", method,
+			json_string_value(json_object_get(err, "message")));
+		json_decref(resp);
+		return EXIT_FAILED;
+	}
+	*result = json_incref(json_object_get(resp, "result"));
+	json_decref(resp);
+	return EXIT_OK;
+}
+
+int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
+		  const char *value, const char *verb)
+{
+	json_t *res;
+	int rc = ctl_call(ctl, method, json_pack("{s:s}", key, value), &res);
+
+	if (rc)
+		return rc;
+	if (ctl->json) {
+		ctl_print_json(res);
+	} else {
+		json_t *port = json_object_get(res, "port");
+
+		printf("%s %s", verb, json_string_value(json_object_get(res, "name")));
+		if (port)
+			printf(" (port %lld)", (long long)json_integer_value(port));
+		printf(" in %.1f ms\n", json_real_value(json_object_get(res, "duration_ms")));
+	}
+	json_decref(res);
+	return EXIT_OK;
+}
+
+/* --pid: a secondary's socket is named after its pid; the primary's is
+ * not, so ask the primary who that pid is. */
+static int socket_for_pid(struct ctl *ctl, int pid)
+{
+	char path[HPD_SUN_MAX];
+	json_t *res, *m;
+	size_t i;
+	int rc;
+
+	hpd_paths_member(&ctl->paths, pid, path, sizeof(path));
+	if (access(path, F_OK) == 0)
+		return ctl_connect(ctl, path);
+	if ((rc = ctl_connect(ctl, ctl->paths.primary)) != 0)
+		return rc;
+	if ((rc = ctl_call(ctl, "ps", NULL, &res)) != 0)
+		return rc;
+	json_array_foreach(json_object_get(res, "members"), i, m)
+		if (json_integer_value(json_object_get(m, "pid")) == pid) {
+			snprintf(path, sizeof(path), "%s",
+				 json_string_value(json_object_get(m, "socket")));
+			json_decref(res);
+			return ctl_connect(ctl, path);
+		}
+	json_decref(res);
+	fprintf(stderr, "hpctl: pid %d is not a member of group %s\n", pid, ctl->paths.group);
+	return EXIT_UNREACHABLE;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_PREFIX = 256, O_PID, O_JSON };
+	static const struct option opts[] = {
+		{"file-prefix", required_argument, NULL, O_PREFIX},
+		{"runtime-dir", required_argument, NULL, 'r'},
+		{"pid", required_argument, NULL, O_PID},
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, O_JSON},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *prefix = NULL, *rundir = NULL, *sock = NULL;
+	const struct cmd_entry *const *c;
+	struct ctl ctl = {.timeout_ms = 30000};
+	int opt, pid = 0, nargs, rc;
+
+	ctl.client.fd = -1;
+	while ((opt = getopt_long(argc, argv, "+r:s:t:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case O_PREFIX: prefix = optarg; break;
+		case 'r': rundir = optarg; break;
+		case O_PID: pid = atoi(optarg); break;
+		case 's': sock = optarg; break;
+		case O_JSON: ctl.json = true; break;
+		case 't': ctl.timeout_ms = atoi(optarg); break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("hpctl %s\n", HPD_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || (pid && sock) || pid < 0 || ctl.timeout_ms <= 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (c = cmd_table; *c; c++)
+		if (strcmp((*c)->name, argv[optind]) == 0)
+			break;
+	nargs = argc - optind - 1;
+	if (*c == NULL || nargs < (*c)->min_args || nargs > (*c)->max_args) {
+		if (*c)
+			fprintf(stderr, "usage: hpctl %s %s\n", (*c)->name, (*c)->usage);
+		else
+			fprintf(stderr, "hpctl: unknown command %s\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {
+		fprintf(stderr, "hpctl: bad runtime directory or file prefix\n");
+		return EXIT_USAGE;
+	}
+	if (pid)
+		rc = socket_for_pid(&ctl, pid);
+	else
+		rc = ctl_connect(&ctl, sock ? sock : ctl.paths.primary);
+	if (rc == EXIT_OK)
+		rc = (*c)->exec(&ctl, nargs, argv + optind + 1);
+	hpd_client_close(&ctl.client);
+	return rc;
+}

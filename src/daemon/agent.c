@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent.h"
+#include "client.h"
+#include "dev.h"
+#include "hotplugd.h"
+#include "log.h"
+#include "mp.h"
+
+#define JOIN_TIMEOUT_MS 5000
+
+static struct event *primary_ev;
+static int primary_fd = -1;
+#ifdef HPD_FAULT_HOOKS
+/* Test builds only: HOTPLUGD_FAULT=attach:<name> makes this member fail
+ * to attach that device, to exercise the group rollback. */
+static bool fault(const char *op, const char *name, char *reason, size_t len)
+{
+	const char *f = getenv("HOTPLUGD_FAULT");
+	char want[160];
+
+	if (f == NULL)
+		return false;
+	snprintf(want, sizeof(want), "%s:%s", op, name);
+	if (strcmp(f, want) != 0)
+		return false;
+	snprintf(reason, len, "fault injected by HOTPLUGD_FAULT=%s", f);
+	return true;
+}
+#else
+static bool fault(const char *op, const char *name, char *reason, size_t len)
+{
+	(void)op, (void)name, (void)reason, (void)len;
+	return false;
+}
+#endif
+
+static void on_primary_exit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	log_err("primary (pid %d) exited; leaving with status %d so that a "
+		"supervisor restarts this member", hpd.primary_pid, HPD_EXIT_PRIMARY_GONE);
+	hpd_shutdown(HPD_EXIT_PRIMARY_GONE);
+}
+
+/* Make the local table what the primary says it is. Messages that arrive
+ * meanwhile wait in the inbox and are idempotent, so order does not
+ * matter. */
+static int reconcile(void)
+{
+	struct hpd_client c;
+	json_t *resp, *list, *port;
+	size_t i;
+	int rc;
+	char reason[HPD_REASON_MAX + 1];
+
+	rc = hpd_client_connect(&c, hpd.paths.primary, JOIN_TIMEOUT_MS);
+	if (rc == 0)
+		rc = hpd_client_call(&c, "list", NULL, JOIN_TIMEOUT_MS, &resp);
+	hpd_client_close(&c);
+	if (rc) {
+		log_err("cannot read the primary's device list at %s: %s",
+			hpd.paths.primary, strerror(-rc));
+		return rc;
+	}
+	list = json_object_get(json_object_get(resp, "result"), "ports");
+	json_array_foreach(list, i, port) {
+		const char *dev = json_string_value(json_object_get(port, "device"));
+		const char *da = json_string_value(json_object_get(port, "devargs"));
+
+		if (dev && da && !dev_exists(dev) && dev_attach(da, reason, sizeof(reason)))
+			log_err("sync: cannot attach %s: %s", da, reason);
+	}
+	/* and drop what the primary no longer has */
+	json_t *mine = dev_list_json();
+
+	json_array_foreach(mine, i, port) {
+		const char *dev = json_string_value(json_object_get(port, "device"));
+		bool found = false;
+		size_t j;
+		json_t *p;
+
+		json_array_foreach(list, j, p)
+			if (strcmp(json_string_value(json_object_get(p, "device")), dev) == 0)
+				found = true;
+		if (!found && dev_detach(dev, reason, sizeof(reason)))
+			log_err("sync: cannot detach %s: %s", dev, reason);
+	}
+	json_decref(mine);
+	json_decref(resp);
+	return 0;
+}
+
+int agent_start(struct event_base *base)
+{
+	int pid = mp_join(hpd.name, JOIN_TIMEOUT_MS);
+
+	if (pid < 0) {
+		log_err("cannot join the primary: %s%s", strerror(-pid),
+			pid == -ENOMSG ? " (is the primary a hotplugd?)" : "");
+		return pid;
+	}
+	hpd.primary_pid = pid;
+	primary_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (primary_fd < 0) {
+		log_err("primary pid %d: %s", pid, strerror(errno));
+		return -errno;
+	}
+	primary_ev = event_new(base, primary_fd, EV_READ, on_primary_exit, NULL);
+	event_add(primary_ev, NULL);
+	log_notice("joined the group of primary pid %d", pid);
+	return reconcile();
+}
+
+static void ack(const struct hpd_mp_msg *m, int rc, const char *reason)
+{
+	struct hpd_mp_msg a;
+
+	mp_msg_init(&a, HPD_MP_ACK, m->h.seq);
+	a.h.rc = rc;
+	snprintf(a.u.reason, sizeof(a.u.reason), "%s", reason ? reason : "");
+	if ((rc = mp_to_primary(&a)) != 0)
+		log_err("ack to primary: %s", strerror(-rc));
+}
+
+void agent_handle(const struct hpd_mp_msg *m)
+{
+	char reason[HPD_REASON_MAX + 1] = "", name[64];
+	int rc = 0;
+
+	switch (m->h.type) {
+	case HPD_MP_PING:
+		break;
+	case HPD_MP_ATTACH:
+		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, sizeof(reason));
+		if (rc == 0 && fault("attach", name, reason, sizeof(reason)))
+			rc = -EIO;
+		else if (rc == 0 && !dev_exists(name))
+			rc = dev_attach(m->u.arg, reason, sizeof(reason));
+		log_info("attach %s for the primary: %s", m->u.arg, rc ? reason : "ok");
+		break;
+	case HPD_MP_DETACH:
+		if (fault("detach", m->u.arg, reason, sizeof(reason)))
+			rc = -EIO;
+		else if (dev_exists(m->u.arg))
+			rc = dev_detach(m->u.arg, reason, sizeof(reason));
+		log_info("detach %s for the primary: %s", m->u.arg, rc ? reason : "ok");
+		break;
+	default:
+		return;
+	}
+	ack(m, rc, reason);
+}
+
+void agent_stop(void)
+{
+	struct hpd_mp_msg m;
+
+	if (hpd.primary_pid > 0) {
+		mp_msg_init(&m, HPD_MP_LEAVE, 0);
+		mp_to_primary(&m);
+	}
+	if (primary_ev)
+		event_free(primary_ev);
+	if (primary_fd >= 0)
+		close(primary_fd);
+}

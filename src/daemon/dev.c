@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+
+#include "dev.h"
+#include "hotplugd.h"
+#include "log.h"
+
+/*
+ * Port state shared by the group. The ethdev library keeps dev_started in
+ * its shared data but exposes it only to drivers (ethdev_driver.h is not
+ * installed by Debian), so the primary publishes what it started here and
+ * every secondary reads the same table.
+ */
+#define HPD_PORTS_MZ "hpd_ports"
+struct hpd_port_state {
+	uint8_t started;
+	uint8_t pad[3];
+	uint32_t gen; /* bumped on every change */
+};
+static struct hpd_port_state *ports;
+static struct rte_mempool *pool;
+
+int dev_init(void)
+{
+	const struct rte_memzone *mz;
+	size_t len = sizeof(*ports) * RTE_MAX_ETHPORTS;
+
+	if (hpd_is_primary())
+		mz = rte_memzone_reserve(HPD_PORTS_MZ, len, SOCKET_ID_ANY, 0);
+	else
+		mz = rte_memzone_lookup(HPD_PORTS_MZ);
+	if (mz == NULL) {
+		log_err("port state table %s: %s", HPD_PORTS_MZ,
+			hpd_is_primary() ? rte_strerror(rte_errno) :
+			"not found (is the primary a hotplugd?)");
+		return -ENOENT;
+	}
+	ports = mz->addr;
+	if (hpd_is_primary())
+		memset(ports, 0, len);
+	return 0;
+}
+
+/* Keep the driver's own words: the capture, else the errno text. */
+static int failed(int rc, const char *what, char *reason, size_t rlen)
+{
+	const char *eal = eal_log_capture_end();
+
+	if (rc > 0)
+		rc = -rc;
+	/* many drivers return a bare -1, which is not -EPERM */
+	if (rc == 0 || rc == -1)
+		rc = -EIO;
+	snprintf(reason, rlen, "%s%s%s", what, *what ? ": " : "",
+		 *eal ? eal : strerror(-rc));
+	return rc;
+}
+
+int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen)
+{
+	struct rte_devargs da;
+
+	memset(&da, 0, sizeof(da));
+	eal_log_capture_begin();
+	if (rte_devargs_parse(&da, devargs) != 0)
+		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
+	eal_log_capture_end();
+	snprintf(name, len, "%s", da.name);
+	rte_devargs_reset(&da);
+	return 0;
+}
+
+/*
+ * DPDK 22.11 has no public process-local probe: rte_eal_hotplug_add() and
+ * rte_dev_probe() both carry the operation to every secondary themselves,
+ * one at a time. Only the vdev bus offers local calls (rte_vdev_init and
+ * rte_vdev_uninit), so virtual devices - all runtime hotplug in practice -
+ * are probed locally in each process and engine.c does the fan-out. Other
+ * buses (PCI) go through the EAL's own path in the primary; members then
+ * only confirm the result (see dev_eal_fanout()).
+ */
+static bool is_vdev(const struct rte_devargs *da)
+{
+	return strcmp(rte_bus_name(da->bus), "vdev") == 0;
+}
+
+bool dev_eal_fanout(const char *devargs)
+{
+	struct rte_devargs da;
+	bool vdev;
+
+	memset(&da, 0, sizeof(da));
+	if (rte_devargs_parse(&da, devargs) != 0)
+		return false;
+	vdev = is_vdev(&da);
+	rte_devargs_reset(&da);
+	return !vdev;
+}
+
+int dev_attach(const char *devargs, char *reason, size_t rlen)
+{
+	struct rte_devargs da;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	int rc;
+
+	memset(&da, 0, sizeof(da));
+	eal_log_capture_begin();
+	if (rte_devargs_parse(&da, devargs) != 0)
+		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
+	snprintf(name, sizeof(name), "%s", da.name);
+	if (is_vdev(&da))
+		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);
+	else if (hpd_is_primary())
+		rc = rte_dev_probe(devargs);
+	else
+		rc = dev_exists(name) ? 0 : -ENODEV;
+	rte_devargs_reset(&da);
+	if (rc == 0 && !dev_exists(name))
+		rc = -ENODEV; /* probed a device that made no ethdev port */
+	if (rc)
+		return failed(rc, "", reason, rlen);
+	eal_log_capture_end();
+	return 0;
+}
+
+static struct rte_device *find_device(const char *name, uint16_t *port)
+{
+	struct rte_eth_dev_info info;
+	uint16_t p;
+
+	RTE_ETH_FOREACH_DEV(p) {
+		if (rte_eth_dev_info_get(p, &info) != 0 || info.device == NULL)
+			continue;
+		if (strcmp(rte_dev_name(info.device), name) == 0) {
+			if (port)
+				*port = p;
+			return info.device;
+		}
+	}
+	return NULL;
+}
+
+bool dev_exists(const char *name)
+{
+	return find_device(name, NULL) != NULL;
+}
+
+int dev_port_by_name(const char *name, uint16_t *port)
+{
+	return find_device(name, port) ? 0 : -ENOENT;
+}
+
+int dev_detach(const char *name, char *reason, size_t rlen)
+{
+	struct rte_device *dev;
+	uint16_t port;
+	int rc;
+
+	eal_log_capture_begin();
+	dev = find_device(name, &port);
+	if (dev == NULL) {
+		eal_log_capture_end();
+		snprintf(reason, rlen, "no device %s", name);
+		return -ENOENT;
+	}
+	if (strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") == 0)
+		rc = rte_vdev_uninit(rte_dev_name(dev));
+	else if (hpd_is_primary())
+		rc = rte_dev_remove(dev);
+	else
+		rc = -EBUSY; /* the primary's EAL fan-out should have removed it */
+	if (rc)
+		return failed(rc, "", reason, rlen);
+	eal_log_capture_end();
+	if (hpd_is_primary()) {
+		ports[port].started = 0;
+		ports[port].gen++;
+	}
+	return 0;
+}
+
+int dev_resolve(const struct hpd_devref *ref, char *name, size_t len, uint16_t *port)
+{
+	struct rte_eth_dev_info info;
+
+	if (ref->kind == HPD_DEVREF_NAME) {
+		if (find_device(ref->name, port) == NULL) {
+			/* a port name that differs from its device name */
+			if (rte_eth_dev_get_port_by_name(ref->name, port) != 0)
+				return -ENOENT;
+		}
+	} else {
+		if (!rte_eth_dev_is_valid_port(ref->port))
+			return -ENOENT;
+		*port = ref->port;
+	}
+	if (rte_eth_dev_info_get(*port, &info) != 0 || info.device == NULL)
+		return -ENOENT;
+	snprintf(name, len, "%s", rte_dev_name(info.device));
+	return 0;
+}
+
+int dev_devargs(const char *name, char *out, size_t len)
+{
+	struct rte_device *dev = find_device(name, NULL);
+	const struct rte_devargs *da;
+
+	if (dev == NULL)
+		return -ENOENT;
+	da = rte_dev_devargs(dev);
+	if (da && da->drv_str && *da->drv_str)
+		snprintf(out, len, "%s,%s", rte_dev_name(dev), da->drv_str);
+	else
+		snprintf(out, len, "%s", rte_dev_name(dev));
+	return 0;
+}
+
+static int make_pool(char *reason, size_t rlen)
+{
+	if (pool)
+		return 0;
+	eal_log_capture_begin();
+	/* One pool for every port the daemon starts; owned by the primary,
+	 * visible to secondaries by name. */
+	pool = rte_pktmbuf_pool_create("hpd_mbufs", 8191, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return failed(-rte_errno, "mbuf pool", reason, rlen);
+	eal_log_capture_end();
+	return 0;
+}
+
+int dev_start(uint16_t port, char *reason, size_t rlen)
+{
+	struct rte_eth_conf conf;
+	int socket = rte_eth_dev_socket_id(port);
+	int rc;
+
+	if (dev_started(port))
+		return -EALREADY;
+	rc = make_pool(reason, rlen);
+	if (rc)
+		return rc;
+	memset(&conf, 0, sizeof(conf));
+	eal_log_capture_begin();
+	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0)
+		return failed(rc, "configure", reason, rlen);
+	if ((rc = rte_eth_rx_queue_setup(port, 0, 0, socket, NULL, pool)) != 0)
+		return failed(rc, "rx queue setup", reason, rlen);
+	if ((rc = rte_eth_tx_queue_setup(port, 0, 0, socket, NULL)) != 0)
+		return failed(rc, "tx queue setup", reason, rlen);
+	if ((rc = rte_eth_dev_start(port)) != 0)
+		return failed(rc, "start", reason, rlen);
+	eal_log_capture_end();
+	ports[port].started = 1;
+	ports[port].gen++;
+	return 0;
+}
+
+int dev_stop(uint16_t port, char *reason, size_t rlen)
+{
+	int rc;
+
+	if (!dev_started(port))
+		return -EALREADY;
+	eal_log_capture_begin();
+	if ((rc = rte_eth_dev_stop(port)) != 0)
+		return failed(rc, "stop", reason, rlen);
+	eal_log_capture_end();
+	ports[port].started = 0;
+	ports[port].gen++;
+	return 0;
+}
+
+bool dev_started(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS && ports[port].started;
+}
+
+unsigned dev_count(void)
+{
+	return rte_eth_dev_count_avail();
+}
+
+json_t *dev_port_json(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN], devargs[256], macs[RTE_ETHER_ADDR_FMT_SIZE];
+	json_t *o;
+
+	if (rte_eth_dev_get_name_by_port(port, name) != 0 ||
+	    rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+		return NULL;
+	dev_devargs(rte_dev_name(info.device), devargs, sizeof(devargs));
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}",
+		      "port", port, "name", name,
+		      "device", rte_dev_name(info.device),
+		      "devargs", devargs,
+		      "driver", info.driver_name ? info.driver_name : "",
+		      "bus", rte_bus_name(rte_dev_bus(info.device)),
+		      "state", dev_started(port) ? "started" : "stopped");
+	if (rte_eth_macaddr_get(port, &mac) == 0) {
+		rte_ether_format_addr(macs, sizeof(macs), &mac);
+		json_object_set_new(o, "mac", json_string(macs));
+	}
+	return o;
+}
+
+json_t *dev_list_json(void)
+{
+	json_t *a = json_array();
+	uint16_t p;
+
+	RTE_ETH_FOREACH_DEV(p) {
+		json_t *o = dev_port_json(p);
+
+		if (o)
+			json_array_append_new(a, o);
+	}
+	return a;
+}

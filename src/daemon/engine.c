@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "dev.h"
+#include "eal_args.h"
+#include "devargs.h"
+#include "engine.h"
+#include "events.h"
+#include "hotplugd.h"
+#include "log.h"
+#include "members.h"
+#include "mp.h"
+
+enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
+
+struct ack {
+	pid_t pid;
+	enum ack_state st;
+	int rc;
+	char reason[HPD_REASON_MAX + 1];
+};
+
+struct op;
+typedef void (*phase_t)(struct op *op);
+
+struct op {
+	TAILQ_ENTRY(op) next;
+	enum op_kind kind;
+	char arg[HPD_DEVARGS_MAX + 1];
+	char devargs[HPD_DEVARGS_MAX + 1]; /* for rollback re-attach */
+	bool eal_fanout; /* the EAL carries it to members (not vdev) */
+	uint16_t port;
+	bool was_started;
+	struct op_origin origin;
+	struct op_result res;
+	/* the round in progress */
+	const char *round_what;
+	int round_ms;
+	uint64_t seq;
+	struct ack *acks;
+	unsigned nacks, waiting;
+	phase_t after_round;
+	struct timespec t0;
+	op_done_t done;
+	void *done_arg;
+};
+
+static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct op *current;
+static struct event *round_timer, *kick;
+static uint64_t next_seq;
+static unsigned queued;
+
+const char *op_kind_name(enum op_kind k)
+{
+	static const char *const n[] = {"attach", "detach", "start", "stop"};
+
+	return n[k];
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static json_t *origin_json(const struct op_origin *o)
+{
+	json_t *j = json_pack("{s:i, s:i, s:s}", "pid", o->pid, "uid", o->uid,
+			      "comm", o->comm);
+
+	if (o->via)
+		json_object_set_new(j, "via", json_integer(o->via));
+	if (o->request_id)
+		json_object_set(j, "request_id", o->request_id);
+	return j;
+}
+
+static void publish(struct op *op, const char *event)
+{
+	json_t *d = json_pack("{s:s, s:o}", "device", op->res.name,
+			      "origin", origin_json(&op->origin));
+
+	if (op->res.port >= 0)
+		json_object_set_new(d, "port", json_integer(op->res.port));
+	if (op->res.rc) {
+		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
+		json_object_set_new(d, "reason", json_string(op->res.reason));
+	}
+	events_publish(event, d);
+}
+
+static void finish(struct op *op)
+{
+	op->res.ms = ms_since(&op->t0);
+	if (op->res.rc)
+		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
+			   op->arg, op->origin.pid, op->res.ms, op->res.reason);
+	else
+		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
+			 op->arg, op->origin.pid, op->res.ms, op->res.members);
+	op->done(&op->res, op->done_arg);
+	json_decref(op->origin.request_id);
+	free(op->acks);
+	free(op);
+	current = NULL;
+	if (!TAILQ_EMPTY(&queue))
+		event_active(kick, 0, 0);
+}
+
+static void fail(struct op *op, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct op *op, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	op->res.rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(op->res.reason, sizeof(op->res.reason), fmt, ap);
+	va_end(ap);
+	finish(op);
+}
+
+/* ---- rounds ------------------------------------------------------------ */
+
+static void round_done(struct op *op)
+{
+	evtimer_del(round_timer);
+	op->after_round(op);
+}
+
+/*
+ * Broadcast one message and collect an ack from every member. Members
+ * already fenced are not waited for; with the refuse policy an operation
+ * never starts while a member is unresponsive (see ping_begin), so nothing
+ * more is queued on a hung member's socket than the ping that found it.
+ */
+static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
+			int timeout_ms, const char *what, phase_t next)
+{
+	struct hpd_mp_msg m;
+	struct member *mb;
+	unsigned n = 0;
+	int rc;
+
+	free(op->acks);
+	op->acks = calloc(members_count() + 1, sizeof(*op->acks));
+	TAILQ_FOREACH(mb, &members, next) {
+		if (mb->state == MEMBER_FENCED)
+			continue;
+		op->acks[n].pid = mb->pid;
+		op->acks[n].st = ACK_WAIT;
+		n++;
+	}
+	op->nacks = op->waiting = n;
+	op->seq = ++next_seq;
+	op->round_what = what;
+	op->round_ms = timeout_ms;
+	op->after_round = next;
+	if (n > op->res.members)
+		op->res.members = n;
+	if (n == 0) {
+		next(op);
+		return;
+	}
+	mp_msg_init(&m, type, op->seq);
+	if (arg)
+		snprintf(m.u.arg, sizeof(m.u.arg), "%s", arg);
+	rc = mp_broadcast(&m);
+	if (rc)
+		log_err("%s: mp broadcast: %s", what, strerror(-rc));
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+
+	evtimer_add(round_timer, &tv);
+}
+
+static struct ack *find_ack(struct op *op, pid_t pid)
+{
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].pid == pid)
+			return &op->acks[i];
+	return NULL;
+}
+
+static void round_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct op *op = current;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (op == NULL || op->waiting == 0)
+		return;
+	for (unsigned i = 0; i < op->nacks; i++) {
+		struct ack *a = &op->acks[i];
+		char why[96];
+
+		if (a->st != ACK_WAIT)
+			continue;
+		members_unresponsive(a->pid);
+		if (hpd.opt.policy == HPD_POLICY_FENCE) {
+			snprintf(why, sizeof(why), "no answer to %s within the deadline",
+				 op->round_what);
+			members_fence(a->pid, why);
+			op->res.fenced++;
+			a->st = ACK_GONE;
+		} else {
+			a->st = ACK_FAIL;
+			a->rc = -ETIMEDOUT;
+			snprintf(a->reason, sizeof(a->reason), "no answer to %s within %d ms",
+				 op->round_what, op->round_ms);
+		}
+	}
+	op->waiting = 0;
+	round_done(op);
+}
+
+void engine_ack(const struct hpd_mp_msg *m)
+{
+	struct op *op = current;
+	struct ack *a;
+
+	members_touch(m->h.pid);
+	if (op == NULL || op->waiting == 0 || m->h.seq != op->seq)
+		return; /* a late answer: it still proves the member is alive */
+	a = find_ack(op, m->h.pid);
+	if (a == NULL || a->st != ACK_WAIT)
+		return;
+	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
+	a->rc = m->h.rc;
+	snprintf(a->reason, sizeof(a->reason), "%s", m->u.reason);
+	if (--op->waiting == 0)
+		round_done(op);
+}
+
+void engine_member_gone(pid_t pid)
+{
+	struct op *op = current;
+	struct ack *a;
+
+	if (op == NULL || op->waiting == 0)
+		return;
+	a = find_ack(op, pid);
+	if (a == NULL || a->st != ACK_WAIT)
+		return;
+	a->st = ACK_GONE;
+	if (--op->waiting == 0)
+		round_done(op);
+}
+
+/* First member failure of the last round into the result; true if any. */
+static bool round_failed(struct op *op)
+{
+	for (unsigned i = 0; i < op->nacks; i++) {
+		struct ack *a = &op->acks[i];
+		struct member *mb;
+
+		if (a->st != ACK_FAIL)
+			continue;
+		mb = members_find(a->pid);
+		op->res.rc = a->rc ? a->rc : -EIO;
+		op->res.member = a->pid;
+		snprintf(op->res.member_name, sizeof(op->res.member_name), "%s",
+			 mb ? mb->name : "?");
+		snprintf(op->res.reason, sizeof(op->res.reason),
+			 "member %d (%s) failed to %s %s: %s", a->pid,
+			 op->res.member_name, op->round_what, op->res.name,
+			 a->reason[0] ? a->reason : strerror(-op->res.rc));
+		return true;
+	}
+	return false;
+}
+
+/* A member that failed to roll back cannot be trusted to match the group:
+ * fence it whatever the policy, so it restarts and re-syncs. */
+static void fence_rollback_failures(struct op *op)
+{
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].st == ACK_FAIL) {
+			members_fence(op->acks[i].pid, "rollback failed in this member");
+			op->res.fenced++;
+		}
+}
+
+/* With the refuse policy, an unresponsive member blocks every change. */
+static bool refuse_for_unresponsive(struct op *op)
+{
+	struct member *mb;
+
+	if (hpd.opt.policy != HPD_POLICY_REFUSE)
+		return false;
+	TAILQ_FOREACH(mb, &members, next)
+		if (mb->state == MEMBER_UNRESPONSIVE) {
+			op->res.member = mb->pid;
+			snprintf(op->res.member_name, sizeof(op->res.member_name), "%s", mb->name);
+			fail(op, -EHOSTDOWN, "member %d (%s) is unresponsive; policy 'refuse' "
+			     "allows no change until it answers or leaves", mb->pid, mb->name);
+			return true;
+		}
+	return false;
+}
+
+static void ping_begin(struct op *op, phase_t next)
+{
+	if (refuse_for_unresponsive(op))
+		return;
+	round_begin(op, HPD_MP_PING, NULL, hpd.opt.ping_timeout_ms, "ping", next);
+}
+
+static bool ping_failed(struct op *op)
+{
+	if (!round_failed(op))
+		return false;
+	op->res.rc = -EHOSTDOWN;
+	finish(op);
+	return true;
+}
+
+/* ---- attach ------------------------------------------------------------ */
+
+static void attach_rolled_back(struct op *op)
+{
+	char reason[HPD_REASON_MAX + 1];
+
+	fence_rollback_failures(op);
+	if (dev_detach(op->res.name, reason, sizeof(reason)) != 0)
+		log_err("rollback: local detach of %s: %s", op->res.name, reason);
+	op->res.rolled_back = true;
+	publish(op, "device.rolled_back");
+	finish(op);
+}
+
+static void attach_fanned_out(struct op *op)
+{
+	int rc;
+	char reason[sizeof(op->res.reason)];
+
+	if (round_failed(op) && op->eal_fanout) {
+		/* the EAL's own remove takes it out of every process */
+		attach_rolled_back(op);
+		return;
+	}
+	if (op->res.rc) {
+		rc = op->res.rc;
+		snprintf(reason, sizeof(reason), "%s", op->res.reason);
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms,
+			    "detach", attach_rolled_back);
+		/* keep the original failure as the answer */
+		op->res.rc = rc;
+		memcpy(op->res.reason, reason, sizeof(reason));
+		return;
+	}
+	publish(op, "device.attached");
+	finish(op);
+}
+
+static void attach_pinged(struct op *op)
+{
+	uint16_t port;
+	int rc;
+
+	if (ping_failed(op))
+		return;
+	rc = dev_attach(op->arg, op->res.reason, sizeof(op->res.reason));
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	if (dev_port_by_name(op->res.name, &port) == 0)
+		op->res.port = port;
+	round_begin(op, HPD_MP_ATTACH, op->arg, hpd.opt.op_timeout_ms, "attach",
+		    attach_fanned_out);
+}
+
+/* PCI safety: never probe a device the kernel holds, or one that is not
+ * there; say which and what to do instead of DPDK's generic failure. */
+static int pci_check(const char *name, char *reason, size_t len)
+{
+	char addr[HPD_PCI_ADDR_LEN], drv[64];
+	int rc;
+
+	if (!hpd_pci_addr_canon(name, addr))
+		return 0;
+	rc = eal_pci_driver("/sys", addr, drv, sizeof(drv));
+	if (rc == -ENOENT) {
+		snprintf(reason, len, "no PCI device %s on this host", addr);
+		return -ENODEV;
+	}
+	if (rc == 0 && !eal_pci_driver_is_user(drv)) {
+		snprintf(reason, len, "%s is %s%s; bind it to vfio-pci or uio_pci_generic first",
+			 addr, *drv ? "bound to kernel driver " : "not bound to any driver", drv);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void attach_begin(struct op *op)
+{
+	uint16_t port;
+	int rc;
+
+	rc = dev_parse_name(op->arg, op->res.name, sizeof(op->res.name),
+			    op->res.reason, sizeof(op->res.reason));
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	/* DPDK 22.11 "succeeds" on a duplicate probe and replaces the stored
+	 * devargs; checked here, inside the serialized queue, it is race-free. */
+	op->eal_fanout = dev_eal_fanout(op->arg);
+	if ((rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason))) != 0) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	if (dev_port_by_name(op->res.name, &port) == 0) {
+		op->res.port = port;
+		fail(op, -EEXIST, "device %s is already attached (port %u)",
+		     op->res.name, port);
+		return;
+	}
+	ping_begin(op, attach_pinged);
+}
+
+/* ---- detach ------------------------------------------------------------ */
+
+static void detach_rolled_back(struct op *op)
+{
+	char reason[HPD_REASON_MAX + 1];
+
+	fence_rollback_failures(op);
+	if (op->was_started && dev_start(op->port, reason, sizeof(reason)) != 0)
+		log_err("rollback: restart of port %u: %s", op->port, reason);
+	op->res.rolled_back = true;
+	publish(op, "device.rolled_back");
+	finish(op);
+}
+
+static void detach_rollback(struct op *op)
+{
+	int rc = op->res.rc;
+	char reason[sizeof(op->res.reason)];
+
+	memcpy(reason, op->res.reason, sizeof(reason));
+	round_begin(op, HPD_MP_ATTACH, op->devargs, hpd.opt.op_timeout_ms, "attach",
+		    detach_rolled_back);
+	op->res.rc = rc;
+	memcpy(op->res.reason, reason, sizeof(reason));
+}
+
+/* EAL-carried devices: the primary's rte_dev_remove() already went round
+ * the group; this round only confirms every member lost the device. */
+static void detach_verified(struct op *op)
+{
+	char reason[HPD_REASON_MAX + 1];
+
+	if (round_failed(op)) {
+		fence_rollback_failures(op); /* a member that kept it is stale */
+		log_err("detach %s: %s", op->res.name, op->res.reason);
+		if (dev_attach(op->devargs, reason, sizeof(reason)) != 0)
+			log_err("rollback: re-attach of %s: %s", op->res.name, reason);
+		op->res.rolled_back = true;
+		publish(op, "device.rolled_back");
+		finish(op);
+		return;
+	}
+	publish(op, "device.detached");
+	finish(op);
+}
+
+static void detach_fanned_out(struct op *op)
+{
+	int rc;
+
+	if (round_failed(op)) {
+		detach_rollback(op);
+		return;
+	}
+	rc = dev_detach(op->res.name, op->res.reason, sizeof(op->res.reason));
+	if (rc) {
+		op->res.rc = rc;
+		detach_rollback(op);
+		return;
+	}
+	publish(op, "device.detached");
+	finish(op);
+}
+
+static void detach_pinged(struct op *op)
+{
+	int rc;
+
+	if (ping_failed(op))
+		return;
+	/* DPDK refuses to close a started port (and its remove would then
+	 * roll back), so a detach stops it first. */
+	if (op->was_started) {
+		rc = dev_stop(op->port, op->res.reason, sizeof(op->res.reason));
+		if (rc && rc != -EALREADY) {
+			op->res.rc = rc;
+			finish(op);
+			return;
+		}
+		publish(op, "port.stopped");
+	}
+	if (op->eal_fanout) {
+		rc = dev_detach(op->res.name, op->res.reason, sizeof(op->res.reason));
+		if (rc) {
+			op->res.rc = rc; /* the EAL rolled back by itself */
+			finish(op);
+			return;
+		}
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+			    detach_verified);
+		return;
+	}
+	round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+		    detach_fanned_out);
+}
+
+static int resolve(struct op *op)
+{
+	struct hpd_devref ref;
+	int rc;
+
+	rc = hpd_devref_parse(op->arg, &ref, op->res.reason, sizeof(op->res.reason));
+	if (rc)
+		return rc;
+	if (dev_resolve(&ref, op->res.name, sizeof(op->res.name), &op->port) != 0) {
+		snprintf(op->res.reason, sizeof(op->res.reason), "no device %s is attached",
+			 op->arg);
+		return -ENOENT;
+	}
+	op->res.port = op->port;
+	return 0;
+}
+
+static void detach_begin(struct op *op)
+{
+	int rc = resolve(op);
+
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	dev_devargs(op->res.name, op->devargs, sizeof(op->devargs));
+	op->eal_fanout = dev_eal_fanout(op->devargs);
+	op->was_started = dev_started(op->port);
+	ping_begin(op, detach_pinged);
+}
+
+/* ---- start / stop: the primary's own business, port state is shared ---- */
+
+static void port_begin(struct op *op)
+{
+	int rc = resolve(op);
+
+	if (rc == 0 && op->kind == OP_START)
+		rc = dev_start(op->port, op->res.reason, sizeof(op->res.reason));
+	else if (rc == 0)
+		rc = dev_stop(op->port, op->res.reason, sizeof(op->res.reason));
+	if (rc == -EALREADY)
+		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
+			 op->port, op->kind == OP_START ? "started" : "stopped");
+	op->res.rc = rc;
+	if (rc == 0)
+		publish(op, op->kind == OP_START ? "port.started" : "port.stopped");
+	finish(op);
+}
+
+/* ---- queue ------------------------------------------------------------- */
+
+static void run_next(evutil_socket_t fd, short what, void *arg)
+{
+	static const phase_t begin[] = {
+		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
+		[OP_START] = port_begin, [OP_STOP] = port_begin,
+	};
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (current || TAILQ_EMPTY(&queue))
+		return;
+	current = TAILQ_FIRST(&queue);
+	TAILQ_REMOVE(&queue, current, next);
+	queued--;
+	begin[current->kind](current);
+}
+
+void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
+		   op_done_t done, void *done_arg)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (op == NULL) {
+		struct op_result r = {.rc = -ENOMEM, .port = -1};
+
+		snprintf(r.reason, sizeof(r.reason), "out of memory");
+		done(&r, done_arg);
+		return;
+	}
+	op->kind = kind;
+	snprintf(op->arg, sizeof(op->arg), "%s", arg);
+	op->origin = *origin;
+	json_incref(op->origin.request_id);
+	op->res.port = -1;
+	op->done = done;
+	op->done_arg = done_arg;
+	clock_gettime(CLOCK_MONOTONIC, &op->t0);
+	TAILQ_INSERT_TAIL(&queue, op, next);
+	queued++;
+	event_active(kick, 0, 0);
+}
+
+unsigned engine_queued(void)
+{
+	return queued + (current != NULL);
+}
+
+void engine_init(struct event_base *base)
+{
+	/* Sequence numbers start from the pid so that a late ack meant for a
+	 * previous primary never matches an operation of this one. */
+	next_seq = (uint64_t)getpid() << 32;
+	round_timer = evtimer_new(base, round_timeout, NULL);
+	kick = event_new(base, -1, 0, run_next, NULL);
+}
+
+void engine_fini(void)
+{
+	if (round_timer)
+		event_free(round_timer);
+	if (kick)
+		event_free(kick);
+}

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hotplugd [EAL options] -- [hotplugd options]
+ * Start-up and shutdown order; everything else lives in its own file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+#include "api.h"
+#include "console.h"
+#include "control.h"
+#include "dev.h"
+#include "eal_args.h"
+#include "engine.h"
+#include "hotplugd.h"
+#include "inbox.h"
+#include "log.h"
+#include "members.h"
+#include "mp.h"
+#include "relay.h"
+
+#ifndef HPD_CONSOLE_DEFAULT
+#define HPD_CONSOLE_DEFAULT 0
+#endif
+
+struct hpd hpd;
+int hpd_exit_status;
+
+double hpd_uptime(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - hpd.started.tv_sec) + (t.tv_nsec - hpd.started.tv_nsec) / 1e9;
+}
+
+void hpd_shutdown(int status)
+{
+	if (!hpd.stopping)
+		hpd_exit_status = status;
+	hpd.stopping = true;
+	event_base_loopbreak(hpd.base);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options] -- [options]\n"
+		"  -r, --runtime-dir DIR     control sockets under DIR/<file-prefix>/\n"
+		"                            (default /run/hotplugd for root)\n"
+		"  -s, --socket PATH         this process's control socket\n"
+		"  -n, --name NAME           name shown by ps\n"
+		"      --console             test-plan console on stdin (example> )\n"
+		"      --ping-timeout MS     member liveness deadline (default 250)\n"
+		"      --op-timeout MS       member deadline for attach/detach (default 5000)\n"
+		"      --unresponsive POLICY fence (default) or refuse\n"
+		"      --max-clients N       control connections (default 128)\n"
+		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
+		"      --read-group G        may read (default hotplugd)\n"
+		"      --admin-group G       may change devices (default hotplugd-admin)\n"
+		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
+		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
+		"  -h, --help, -V, --version\n", prog);
+}
+
+static int parse_int(const char *s, int min, int max, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end || v < min || v > max) {
+		fprintf(stderr, "hotplugd: %s must be an integer in [%d, %d]\n", what, min, max);
+		exit(2);
+	}
+	return (int)v;
+}
+
+/* Returns true to continue, false when done (--print-eal-args). */
+static void parse_options(int argc, char **argv)
+{
+	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
+	       O_LOG };
+	static const struct option opts[] = {
+		{"runtime-dir", required_argument, NULL, 'r'},
+		{"socket", required_argument, NULL, 's'},
+		{"name", required_argument, NULL, 'n'},
+		{"console", no_argument, NULL, O_CONSOLE},
+		{"ping-timeout", required_argument, NULL, O_PING},
+		{"op-timeout", required_argument, NULL, O_OP},
+		{"unresponsive", required_argument, NULL, O_POLICY},
+		{"max-clients", required_argument, NULL, O_MAXCL},
+		{"idle-timeout", required_argument, NULL, O_IDLE},
+		{"read-group", required_argument, NULL, O_RGRP},
+		{"admin-group", required_argument, NULL, O_AGRP},
+		{"log-level", required_argument, NULL, O_LOG},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:s:n:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': hpd.opt.runtime_dir = optarg; break;
+		case 's': hpd.opt.socket_path = optarg; break;
+		case 'n': hpd.opt.name = optarg; break;
+		case O_CONSOLE: hpd.opt.console = true; break;
+		case O_PING: hpd.opt.ping_timeout_ms = parse_int(optarg, 1, 60000, "--ping-timeout"); break;
+		case O_OP: hpd.opt.op_timeout_ms = parse_int(optarg, 1, 600000, "--op-timeout"); break;
+		case O_POLICY:
+			if (strcmp(optarg, "fence") == 0)
+				hpd.opt.policy = HPD_POLICY_FENCE;
+			else if (strcmp(optarg, "refuse") == 0)
+				hpd.opt.policy = HPD_POLICY_REFUSE;
+			else {
+				fprintf(stderr, "hotplugd: --unresponsive is fence or refuse\n");
+				exit(2);
+			}
+			break;
+		case O_MAXCL: hpd.opt.max_clients = parse_int(optarg, 1, 65536, "--max-clients"); break;
+		case O_IDLE: hpd.opt.idle_timeout_ms = parse_int(optarg, 0, 86400000, "--idle-timeout"); break;
+		case O_RGRP: hpd.opt.read_group = optarg; break;
+		case O_AGRP: hpd.opt.admin_group = optarg; break;
+		case O_LOG:
+			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
+				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'h': usage(stdout, argv[0]); exit(0);
+		case 'V': printf("hotplugd %s\n", HPD_VERSION); exit(0);
+		default: usage(stderr, argv[0]); exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hotplugd: unexpected argument %s\n", argv[optind]);
+		exit(2);
+	}
+}
+
+static void on_mp(struct inbox_item *it)
+{
+	const struct hpd_mp_msg *m = &it->msg;
+	struct hpd_mp_msg rep;
+
+	if (!hpd_is_primary()) {
+		agent_handle(m);
+		return;
+	}
+	switch (m->h.type) {
+	case HPD_MP_ACK:
+		engine_ack(m);
+		break;
+	case HPD_MP_LEAVE:
+		members_leave(m->h.pid, "stopped");
+		break;
+	case HPD_MP_JOIN_REQ:
+		mp_msg_init(&rep, HPD_MP_JOIN_REP, 0);
+		rep.h.rc = members_join(m->h.pid, m->u.name);
+		if (it->is_request && mp_join_reply(&rep, it->peer) != 0)
+			log_err("join reply to %d failed", m->h.pid);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what, (void)arg;
+	log_notice("%s: stopping", strsignal(sig));
+	hpd_shutdown(0);
+}
+
+static int make_group_dir(void)
+{
+	if (mkdir(hpd.paths.runtime, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	/* Not world-writable: only root creates sockets here. */
+	if (mkdir(hpd.paths.group, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void notify_status(void)
+{
+	if (hpd_is_primary())
+		sd_notifyf(0, "STATUS=%u devices, %u members", dev_count(), members_count());
+	else
+		sd_notifyf(0, "STATUS=%u devices, primary pid %d", dev_count(), hpd.primary_pid);
+}
+
+int main(int argc, char **argv)
+{
+	struct event *sigs[2];
+	char **eal_argv;
+	int eal_argc, rc, ours;
+	bool print_only = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &hpd.started);
+	hpd.opt = (struct hpd_options){
+		.console = HPD_CONSOLE_DEFAULT, .ping_timeout_ms = 250, .op_timeout_ms = 5000,
+		.policy = HPD_POLICY_FENCE, .max_clients = 128, .idle_timeout_ms = 60000,
+		.read_group = "hotplugd", .admin_group = "hotplugd-admin",
+	};
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--print-eal-args") == 0) {
+			print_only = true;
+			argv[i] = "--log-level=*:error"; /* keep argv shape */
+		}
+	/* Our options come after "--", like every DPDK application's. */
+	for (ours = 1; ours < argc && strcmp(argv[ours], "--") != 0; ours++)
+		;
+	if (ours < argc) {
+		argv[ours] = argv[0];
+		parse_options(argc - ours, argv + ours);
+		argv[ours] = "--";
+	}
+	eal_argc = eal_args_build(ours, argv, "/sys", &eal_argv);
+	if (eal_argc < 0) {
+		fprintf(stderr, "hotplugd: %s\n", strerror(-eal_argc));
+		return 1;
+	}
+	if (print_only) {
+		for (int i = 1; i < eal_argc; i++)
+			printf("%s%s", eal_argv[i], i + 1 < eal_argc ? " " : "\n");
+		return 0;
+	}
+	snprintf(hpd.prefix, sizeof(hpd.prefix), "%s",
+		 eal_args_file_prefix(ours, argv) ?: HPD_DEFAULT_PREFIX);
+	if (eal_log_init() != 0)
+		log_warn("cannot redirect the EAL log: error reasons will be terse");
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		log_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	hpd.role = rte_eal_process_type() == RTE_PROC_PRIMARY ? HPD_PRIMARY : HPD_SECONDARY;
+	hpd.pid = getpid();
+	if (hpd.opt.name)
+		snprintf(hpd.name, sizeof(hpd.name), "%s", hpd.opt.name);
+	else
+		snprintf(hpd.name, sizeof(hpd.name), "%s-%d",
+			 hpd_is_primary() ? "primary" : "secondary", hpd.pid);
+
+	rc = hpd_paths_init(&hpd.paths, hpd.opt.runtime_dir, hpd.prefix);
+	if (rc == 0 && hpd.opt.socket_path)
+		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.opt.socket_path);
+	else if (rc == 0 && hpd_is_primary())
+		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.paths.primary);
+	else if (rc == 0)
+		rc = hpd_paths_member(&hpd.paths, hpd.pid, hpd.sock_path, sizeof(hpd.sock_path));
+	if (rc == 0)
+		rc = make_group_dir();
+	if (rc) {
+		log_err("runtime directory %s: %s", hpd.paths.group, strerror(-rc));
+		goto out_eal;
+	}
+	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
+
+	hpd.base = event_base_new();
+	if (hpd.base == NULL || inbox_init(hpd.base, on_mp) != 0) {
+		log_err("event loop: out of memory");
+		rc = -ENOMEM;
+		goto out_eal;
+	}
+	if ((rc = mp_init()) != 0) {
+		log_err("mp channel: %s", strerror(-rc));
+		goto out_eal;
+	}
+	if ((rc = dev_init()) != 0)
+		goto out_mp;
+	if (hpd_is_primary()) {
+		members_init(hpd.base);
+		engine_init(hpd.base);
+	} else {
+		relay_init(hpd.base);
+		if ((rc = agent_start(hpd.base)) != 0)
+			goto out_mp;
+	}
+	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
+		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
+		goto out_agent;
+	}
+	if (hpd.opt.console && (rc = console_init(hpd.base)) != 0)
+		goto out_control;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigs[0] = evsignal_new(hpd.base, SIGTERM, on_signal, NULL);
+	sigs[1] = evsignal_new(hpd.base, SIGINT, on_signal, NULL);
+	event_add(sigs[0], NULL);
+	event_add(sigs[1], NULL);
+
+	log_notice("%s %s pid %d ready: control socket %s", hpd_is_primary() ? "primary" :
+		   "secondary", hpd.name, hpd.pid, hpd.sock_path);
+	sd_notify(0, "READY=1");
+	notify_status();
+
+	event_base_dispatch(hpd.base);
+
+	sd_notify(0, "STOPPING=1");
+	event_free(sigs[0]);
+	event_free(sigs[1]);
+	if (hpd.opt.console)
+		console_fini();
+out_control:
+	control_fini();
+out_agent:
+	if (!hpd_is_primary()) {
+		agent_stop();
+		relay_fini();
+	} else {
+		engine_fini();
+		members_fini();
+	}
+out_mp:
+	mp_fini();
+out_eal:
+	rte_eal_cleanup();
+	if (rc)
+		return 1;
+	return hpd_exit_status;
+}

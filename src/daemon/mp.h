@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hotplugd's own actions on DPDK's multi-process channel (rte_mp). We do not
+ * use the EAL's hotplug actions: they visit secondaries one at a time with a
+ * 5 s timeout each and cannot fence a hung member. Messages are struct
+ * hpd_mp_msg (wire.h); received ones are queued to the event loop (inbox).
+ */
+#ifndef HPD_MP_H
+#define HPD_MP_H
+
+#include "wire.h"
+
+int mp_init(void);
+void mp_fini(void);
+void mp_msg_init(struct hpd_mp_msg *m, enum hpd_mp_type type, uint64_t seq);
+/* primary: to every secondary of the group */
+int mp_broadcast(const struct hpd_mp_msg *m);
+/* secondary: to the primary */
+int mp_to_primary(const struct hpd_mp_msg *m);
+/* primary: answer a join request received with its peer address */
+int mp_join_reply(const struct hpd_mp_msg *m, const char *peer);
+/* secondary: join; returns the primary's pid or -errno */
+int mp_join(const char *name, int timeout_ms);
+
+#endif
