@@ -27,7 +27,7 @@ int rpc_decode(const char *buf, size_t len, struct rpc_request *req,
 
 	memset(req, 0, sizeof(*req));
 	/* Duplicate keys are ambiguous (which "devargs" wins?): refuse them. */
-	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	req->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (req->root == NULL) {
 		set_msg(msg, msglen, "parse error: %s", jerr.text);
 		return RPC_PARSE_ERROR;

@@ -126,11 +126,13 @@ static void audit(struct api_req *req, json_t *response)
 static void respond(struct api_req *req, json_t *response)
 {
 	audit(req, response);
-	/* a notification (no id) gets no answer */
-	if (req->rpc.id == NULL && req->rpc.root != NULL)
+	/* a notification (no id) gets no answer, but the sink still learns
+	 * that the request is over */
+	if (req->rpc.id == NULL && req->rpc.root != NULL) {
 		json_decref(response);
-	else
-		req->sink->respond(req, response);
+		response = NULL;
+	}
+	req->sink->respond(req, response);
 	rpc_request_free(&req->rpc);
 	free(req);
 }

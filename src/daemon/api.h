@@ -31,7 +31,8 @@ struct hpd_peer {
 
 struct api_req;
 struct api_sink {
-	/* Deliver a complete response object (stolen). ctx may be gone. */
+	/* Deliver a complete response object (stolen; NULL when the request
+	 * was a notification and gets no answer). ctx may be gone. */
 	void (*respond)(struct api_req *req, json_t *response);
 	/* Called once when the request is created (optional). */
 	void (*track)(struct api_req *req);

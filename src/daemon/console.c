@@ -144,6 +144,8 @@ static void print_help(const char *arg, json_t *result, json_t *error)
 static void console_respond(struct api_req *req, json_t *response)
 {
 	(void)req;
+	if (response == NULL)
+		return;
 	running->print(running_arg, json_object_get(response, "result"),
 		       json_object_get(response, "error"));
 	json_decref(response);

@@ -93,7 +93,8 @@ static void conn_respond(struct api_req *req, json_t *response)
 
 	if (c) {
 		TAILQ_REMOVE(&c->pending, req, next);
-		send_json(c, response);
+		if (response)
+			send_json(c, response);
 	}
 	json_decref(response);
 }

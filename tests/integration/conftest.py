@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import os
+
+import pytest
+
+from hpd import Group, Netns, HOTPLUGD
+
+
+def pytest_sessionstart(session):
+    if not os.path.exists(HOTPLUGD):
+        raise pytest.UsageError(f"{HOTPLUGD} is not built: run scripts/setup.sh")
+
+
+@pytest.fixture
+def netns():
+    ns = Netns()
+    yield ns
+    ns.delete()
+
+
+@pytest.fixture
+def group_factory():
+    groups = []
+
+    def make(*args, **kw):
+        g = Group(*args, **kw)
+        groups.append(g)
+        return g
+
+    yield make
+    for g in reversed(groups):
+        g.close()
+
+
+@pytest.fixture
+def group(group_factory):
+    """One primary and two secondaries, as the DPDK test suite runs it."""
+    return group_factory(secondaries=2)

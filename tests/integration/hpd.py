@@ -1,0 +1,264 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Test harness: start real hotplugd groups (primary + secondaries) with real
+devices, each isolated in its own network namespace, DPDK file-prefix,
+runtime directory and sockets. Every wait has a deadline; everything a test
+starts is stopped by pid and removed afterwards."""
+import itertools
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("HOTPLUGD_BUILDDIR", os.path.join(TOP, "build"))
+HOTPLUGD = os.path.join(BUILD, "src/daemon/hotplugd")
+CONSOLE = os.path.join(BUILD, "src/daemon/dpdk-hotplug_mp")
+HPCTL = os.path.join(BUILD, "src/ctl/hpctl")
+_seq = itertools.count()
+
+
+def wait_for(cond, timeout=10.0, what="condition", interval=0.01):
+    """Poll cond() until it returns a true value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class RpcError(Exception):
+    def __init__(self, error):
+        super().__init__(error.get("message"))
+        self.error = error
+        self.code = error.get("code")
+        self.errno = (error.get("data") or {}).get("errno")
+
+
+class Client:
+    """Newline-delimited JSON-RPC 2.0 over a UNIX stream socket."""
+
+    def __init__(self, path, timeout=30.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        self.ids = itertools.count(1)
+
+    def close(self):
+        self.sock.close()
+
+    def send_raw(self, data: bytes):
+        self.sock.sendall(data)
+
+    def read_msg(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("daemon closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call_raw(self, method, params=None):
+        rid = next(self.ids)
+        req = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            req["params"] = params
+        self.send_raw((json.dumps(req) + "\n").encode())
+        while True:
+            msg = self.read_msg()
+            if msg.get("id") == rid:
+                return msg
+
+    def call(self, method, params=None):
+        msg = self.call_raw(method, params)
+        if "error" in msg:
+            raise RpcError(msg["error"])
+        return msg["result"]
+
+
+class Netns:
+    """A network namespace of the test's own, with veth pairs on demand."""
+
+    def __init__(self):
+        self.name = f"hpt{os.getpid() % 100000}n{next(_seq)}"
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        self.run("ip", "link", "set", "lo", "up")
+        self.nveth = 0
+
+    def run(self, *cmd):
+        return subprocess.run(["ip", "netns", "exec", self.name, *cmd], check=True,
+                              capture_output=True, text=True)
+
+    def veth(self):
+        a, b = f"hv{self.nveth}a", f"hv{self.nveth}b"
+        self.nveth += 1
+        self.run("ip", "link", "add", a, "type", "veth", "peer", "name", b)
+        self.run("ip", "link", "set", a, "up")
+        self.run("ip", "link", "set", b, "up")
+        return a
+
+    def delete(self):
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+
+class Proc:
+    """One member of a group: a hotplugd (or console) process."""
+
+    def __init__(self, group, role, console=False, extra=()):
+        self.group = group
+        self.console = console
+        self.lcore = 0 if role == "primary" else 1
+        exe = CONSOLE if console else HOTPLUGD
+        self.log_path = os.path.join(group.tmp, f"{role}-{next(_seq)}.log")
+        self.log = open(self.log_path, "wb")
+        cmd = ["ip", "netns", "exec", group.netns.name, exe, "-l", str(self.lcore),
+               "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
+               "--", "-r", group.rundir, *group.daemon_args, *extra]
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE if console else self.log,
+                                  stderr=self.log)
+        self.pid = self.p.pid  # ip netns exec execs: same pid
+        self.out = b""
+        if console:
+            os.set_blocking(self.p.stdout.fileno(), False)
+            self.expect_prompt(timeout=30)
+        wait_for(lambda: os.path.exists(self.sock_path) or self.p.poll() is not None,
+                 30, f"{role} control socket")
+        if self.p.poll() is not None:
+            raise RuntimeError(f"{role} exited with {self.p.returncode}: {self.logtext()}")
+
+    @property
+    def sock_path(self):
+        if self.is_primary():
+            return os.path.join(self.group.rundir, self.group.prefix, "control.sock")
+        return os.path.join(self.group.rundir, self.group.prefix, f"member.{self.pid}.sock")
+
+    def is_primary(self):
+        return self is self.group.procs[0] if self.group.procs else True
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def client(self):
+        return Client(self.sock_path)
+
+    def call(self, method, params=None):
+        c = self.client()
+        try:
+            return c.call(method, params)
+        finally:
+            c.close()
+
+    def ports(self):
+        """{port id: name} from this process's own list."""
+        return {p["port"]: p["name"] for p in self.call("list")["ports"]}
+
+    # -- console -----------------------------------------------------------
+    def _read(self, timeout):
+        sel = selectors.DefaultSelector()
+        sel.register(self.p.stdout, selectors.EVENT_READ)
+        if sel.select(timeout):
+            data = self.p.stdout.read()
+            if data:
+                self.out += data
+            elif data == b"" and self.p.poll() is not None:
+                raise EOFError("console exited")
+        sel.close()
+
+    def expect_prompt(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while b"example> " not in self.out:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no prompt; output so far: {self.out!r}")
+            self._read(max(0.0, deadline - time.monotonic()))
+        before, self.out = self.out.split(b"example> ", 1)
+        return before.decode()
+
+    def cmd(self, line, timeout=30):
+        """Type a line at the console; return what it printed before the
+        next prompt."""
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+        return self.expect_prompt(timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(5)
+        self.log.close()
+
+
+class Group:
+    """A primary and its secondaries, isolated from every other test."""
+
+    def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None):
+        self.tmp = tempfile.mkdtemp(prefix="hpt-")
+        self.prefix = f"hpt{os.getpid() % 100000}g{next(_seq)}"
+        self.rundir = os.path.join(self.tmp, "run")
+        self.daemon_args = list(daemon_args)
+        self.own_netns = netns is None
+        self.netns = netns or Netns()
+        self.procs = []
+        try:
+            self.procs.append(Proc(self, "primary", console))
+            for _ in range(secondaries):
+                self.add_secondary(console)
+        except BaseException:
+            self.close()
+            raise
+
+    def add_secondary(self, console=False, extra=()):
+        p = Proc(self, "secondary", console, extra)
+        self.procs.append(p)
+        # joined means the primary lists it in ps
+        wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),
+                 10, "secondary to join")
+        return p
+
+    @property
+    def primary(self):
+        return self.procs[0]
+
+    @property
+    def secondaries(self):
+        return self.procs[1:]
+
+    def lists(self):
+        return [p.ports() for p in self.procs if p.p.poll() is None]
+
+    def assert_consistent(self, expected=None):
+        """Every live process lists the same ports (and, if given, these)."""
+        lists = self.lists()
+        for i, l in enumerate(lists):
+            assert l == lists[0], f"process {i} lists {l}, primary lists {lists[0]}"
+        if expected is not None:
+            assert sorted(lists[0].values()) == sorted(expected), lists[0]
+        return lists[0]
+
+    def hpctl(self, *args, check=False):
+        return subprocess.run([HPCTL, "-r", self.rundir, "--file-prefix", self.prefix, *args],
+                              capture_output=True, text=True, timeout=60, check=check)
+
+    def close(self):
+        for p in reversed(self.procs):
+            p.stop()
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+        if self.own_netns:
+            self.netns.delete()
+        if os.environ.get("HPT_KEEP_LOGS") is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bad input: each row sends one hostile or mistaken request, to the primary
+and to a secondary, and checks the exact error and that no process's device
+list changed."""
+import json
+import os
+
+import pytest
+
+from hpd import Client, Group, RpcError
+
+LONG = "net_null9," + ",".join(f"k{i}=v" for i in range(40))  # > 127 bytes
+
+
+def host_nic():
+    """The host's own NIC, for checking it is refused (never probed)."""
+    try:
+        dev = os.path.realpath("/sys/class/net/eth0/device")
+        # a virtio NIC's device is virtioN under the PCI function
+        return os.path.basename(os.path.dirname(dev) if "virtio" in dev else dev)
+    except OSError:
+        return None
+
+
+def call(method, params):
+    return ("call", method, params)
+
+
+def raw(data):
+    return ("raw", data)
+
+
+# (id, request, expected JSON-RPC code, expected errno name or None)
+ROWS = [
+    ("parse-error", raw(b'{"jsonrpc":\n'), -32700, None),
+    ("not-object", raw(b'[1,2,3]\n'), -32600, None),
+    ("string-request", raw(b'"attach"\n'), -32600, None),
+    ("no-jsonrpc", raw(b'{"id":1,"method":"list"}\n'), -32600, None),
+    ("wrong-version", raw(b'{"jsonrpc":"1.0","id":1,"method":"list"}\n'), -32600, None),
+    ("method-not-string", raw(b'{"jsonrpc":"2.0","id":1,"method":7}\n'), -32600, None),
+    ("empty-method", raw(b'{"jsonrpc":"2.0","id":1,"method":""}\n'), -32600, None),
+    ("id-object", raw(b'{"jsonrpc":"2.0","id":{},"method":"list"}\n'), -32600, None),
+    ("unknown-method", call("frobnicate", {}), -32601, None),
+    ("params-array", raw(b'{"jsonrpc":"2.0","id":1,"method":"attach","params":["x"]}\n'),
+     -32602, None),
+    ("params-string", raw(b'{"jsonrpc":"2.0","id":1,"method":"list","params":"x"}\n'),
+     -32602, None),
+    ("attach-no-devargs", call("attach", {}), -32602, None),
+    ("attach-devargs-int", call("attach", {"devargs": 5}), -32602, None),
+    ("attach-devargs-null", call("attach", {"devargs": None}), -32602, None),
+    ("attach-unknown-key", call("attach", {"devargs": "net_null1", "force": True}), -32602, None),
+    ("list-unknown-key", call("list", {"verbose": 1}), -32602, None),
+    ("attach-empty", call("attach", {"devargs": ""}), -32602, "EINVAL"),
+    ("attach-too-long", call("attach", {"devargs": LONG}), -32004, "ENAMETOOLONG"),
+    ("attach-unknown-driver", call("attach", {"devargs": "net_nosuchdriver0"}), -32602, "EINVAL"),
+    ("attach-empty-arg", call("attach", {"devargs": "net_null1,,size=64"}), -32602, "EINVAL"),
+    ("attach-empty-key", call("attach", {"devargs": "net_null1,=5"}), -32602, "EINVAL"),
+    ("attach-space", call("attach", {"devargs": "net_null1 ,size=64"}), -32602, "EINVAL"),
+    ("attach-newline-inside", call("attach", {"devargs": "net_null1\nx"}), -32602, "EINVAL"),
+    ("attach-control-char", call("attach", {"devargs": "net_null1\u0001"}), -32602, "EINVAL"),
+    ("attach-non-ascii", call("attach", {"devargs": "net_null\u00e9"}), -32602, "EINVAL"),
+    ("attach-no-name", call("attach", {"devargs": ",size=64"}), -32602, "EINVAL"),
+    ("attach-driver-fails", call("attach", {"devargs": "net_af_packet1,iface=nosuchif0"}),
+     -32000, "EIO"),
+    ("attach-duplicate", call("attach", {"devargs": "net_null0"}), -32003, "EEXIST"),
+    ("attach-duplicate-args", call("attach", {"devargs": "net_null0,size=128"}), -32003, "EEXIST"),
+    ("attach-pci-absent", call("attach", {"devargs": "0000:7f:1f.7"}), -32002, "ENODEV"),
+    ("detach-absent", call("detach", {"device": "net_null5"}), -32002, "ENOENT"),
+    ("detach-absent-port", call("detach", {"device": "99"}), -32002, "ENOENT"),
+    ("detach-port-range", call("detach", {"device": "99999999"}), -32602, "EINVAL"),
+    ("detach-no-device", call("detach", {}), -32602, None),
+    ("detach-device-array", call("detach", {"device": ["net_null0"]}), -32602, None),
+    ("start-absent", call("start", {"device": "net_null5"}), -32002, "ENOENT"),
+    ("stop-stopped", call("stop", {"device": "net_null0"}), -32000, "EALREADY"),
+    ("invalid-utf8", raw(b'{"jsonrpc":"2.0","id":1,"method":"li\xffst"}\n'), -32700, None),
+    ("duplicate-keys", raw(b'{"jsonrpc":"2.0","id":1,"method":"attach",'
+                           b'"params":{"devargs":"net_null1","devargs":"net_null2"}}\n'),
+     -32700, None),
+    ("deep-nesting", raw(b'{"jsonrpc":"2.0","id":1,"method":"list","params":{"a":'
+                         + b"[" * 5000 + b"]" * 5000 + b"}}\n"), -32700, None),
+    ("huge-integer", raw(b'{"jsonrpc":"2.0","id":123456789012345678901234567890,'
+                         b'"method":"list"}\n'), -32700, None),
+    ("huge-real", raw(b'{"jsonrpc":"2.0","id":1e999,"method":"list"}\n'), -32700, None),
+    ("nul-byte", raw(b'{"jsonrpc":"2.0","id":1,"method":"list\x00"}\n'), -32700, None),
+    ("origin-spoof", raw(b'{"jsonrpc":"2.0","id":1,"method":"attach","params":'
+                         b'{"devargs":"net_null3"},"origin":{"pid":1,"uid":0}}\n'), -32600, None),
+]
+if host_nic():
+    ROWS.append(("attach-host-nic", call("attach", {"devargs": host_nic()}), -32000, "EBUSY"))
+
+
+@pytest.fixture(scope="module")
+def grp():
+    g = Group(secondaries=2)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    yield g
+    g.close()
+
+
+def send(proc, req):
+    c = Client(proc.sock_path, timeout=10)
+    try:
+        if req[0] == "call":
+            return c.call_raw(req[1], req[2])
+        c.send_raw(req[1])
+        return c.read_msg()
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+@pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
+def test_bad_input(grp, row, target):
+    name, req, code, errno = row
+    proc = grp.primary if target == "primary" else grp.secondaries[0]
+    before = grp.lists()
+    resp = send(proc, req)
+    assert "error" in resp, resp
+    assert resp["error"]["code"] == code, resp
+    if errno:
+        assert resp["error"]["data"]["errno"] == errno, resp
+        assert resp["error"]["data"]["reason"], resp  # never a bare "failed"
+    assert grp.lists() == before
+    assert before[0] == {0: "net_null0"}
+
+
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+def test_oversized_request_closes_connection(grp, target):
+    proc = grp.primary if target == "primary" else grp.secondaries[0]
+    c = Client(proc.sock_path, timeout=10)
+    c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"list","params":{"x":"' + b"a" * 70000)
+    resp = c.read_msg()
+    assert resp["error"]["code"] == -32004
+    with pytest.raises((ConnectionResetError, BrokenPipeError)):
+        c.read_msg()
+    c.close()
+    assert grp.lists()[0] == {0: "net_null0"}
+
+
+def test_notification_gets_no_answer(grp):
+    c = Client(grp.primary.sock_path, timeout=10)
+    c.send_raw(b'{"jsonrpc":"2.0","method":"frobnicate"}\n')
+    assert c.call("status")["role"] == "primary"  # the next answer is the call's
+    c.close()
+
+
+def test_partial_line_then_rest(grp):
+    c = Client(grp.secondaries[1].sock_path, timeout=10)
+    c.send_raw(b'{"jsonrpc":"2.0","id":9,')
+    c.send_raw(b'"method":"list"}\n')
+    assert c.read_msg()["id"] == 9
+    c.close()
+
+
+def test_pipelined_requests_answered_in_order(grp):
+    c = Client(grp.primary.sock_path, timeout=10)
+    c.send_raw(b"".join(json.dumps({"jsonrpc": "2.0", "id": i, "method": "list"}).encode()
+                        + b"\n" for i in range(200)))
+    assert [c.read_msg()["id"] for _ in range(200)] == list(range(200))
+    c.close()
