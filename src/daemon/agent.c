@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +21,41 @@
 static struct event *primary_ev;
 static int primary_fd = -1;
 #ifdef HPD_FAULT_HOOKS
-/* Test builds only: HOTPLUGD_FAULT=attach:<name> makes this member fail
- * to attach that device, to exercise the group rollback. */
-static bool fault(const char *op, const char *name, char *reason, size_t len)
+/*
+ * Test builds only (meson -Dfault_hooks=true, never in a release build):
+ * HOTPLUGD_FAULT=ACTION:STEP[:DEVICE] makes this member, when the primary
+ * asks it to STEP (ping, attach, detach) [for DEVICE]:
+ *   fail  answer with EIO,
+ *   stop  freeze itself with SIGSTOP before answering (a hung member),
+ *   kill  die with SIGKILL before answering (a crash mid-operation).
+ * Signals sent from outside cannot hit the instant between two rounds of
+ * one operation; this can. stop and kill act once.
+ */
+static bool fault(const char *step, const char *device, char *reason, size_t len)
 {
+	static bool fired;
 	const char *f = getenv("HOTPLUGD_FAULT");
-	char want[160];
+	char action[8], want_step[16], want_dev[64] = "";
 
-	if (f == NULL)
+	if (f == NULL || sscanf(f, "%7[a-z]:%15[a-z]:%63s", action, want_step, want_dev) < 2)
 		return false;
-	snprintf(want, sizeof(want), "%s:%s", op, name);
-	if (strcmp(f, want) != 0)
+	if (strcmp(step, want_step) != 0 || (*want_dev && strcmp(device, want_dev) != 0))
 		return false;
-	snprintf(reason, len, "fault injected by HOTPLUGD_FAULT=%s", f);
-	return true;
+	if (strcmp(action, "fail") == 0) {
+		snprintf(reason, len, "fault injected by HOTPLUGD_FAULT=%s", f);
+		return true;
+	}
+	if (fired)
+		return false;
+	fired = true;
+	log_warn("fault injection: %s at %s %s", action, step, device);
+	raise(strcmp(action, "kill") == 0 ? SIGKILL : SIGSTOP);
+	return false;
 }
 #else
-static bool fault(const char *op, const char *name, char *reason, size_t len)
+static bool fault(const char *step, const char *device, char *reason, size_t len)
 {
-	(void)op, (void)name, (void)reason, (void)len;
+	(void)step, (void)device, (void)reason, (void)len;
 	return false;
 }
 #endif
@@ -138,6 +155,8 @@ void agent_handle(const struct hpd_mp_msg *m)
 
 	switch (m->h.type) {
 	case HPD_MP_PING:
+		if (fault("ping", "", reason, sizeof(reason)))
+			rc = -EIO;
 		break;
 	case HPD_MP_ATTACH:
 		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, sizeof(reason));

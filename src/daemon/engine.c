@@ -157,7 +157,9 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 	free(op->acks);
 	op->acks = calloc(members_count() + 1, sizeof(*op->acks));
 	TAILQ_FOREACH(mb, &members, next) {
-		if (mb->state == MEMBER_FENCED)
+		/* fenced: dying; unresponsive (refuse policy): its messages wait
+		 * in its queue and run in order when it wakes up */
+		if (mb->state != MEMBER_HEALTHY)
 			continue;
 		op->acks[n].pid = mb->pid;
 		op->acks[n].st = ACK_WAIT;
@@ -283,11 +285,14 @@ static bool round_failed(struct op *op)
 }
 
 /* A member that failed to roll back cannot be trusted to match the group:
- * fence it whatever the policy, so it restarts and re-syncs. */
+ * fence it whatever the policy, so it restarts and re-syncs. One that only
+ * did not answer in time (refuse policy) is not fenced: it runs the queued
+ * operation and its rollback in order once it wakes up, and no change is
+ * allowed until it answers. */
 static void fence_rollback_failures(struct op *op)
 {
 	for (unsigned i = 0; i < op->nacks; i++)
-		if (op->acks[i].st == ACK_FAIL) {
+		if (op->acks[i].st == ACK_FAIL && op->acks[i].rc != -ETIMEDOUT) {
 			members_fence(op->acks[i].pid, "rollback failed in this member");
 			op->res.fenced++;
 		}

@@ -141,7 +141,13 @@ static void parse_options(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout, argv[0]); exit(0);
-		case 'V': printf("hotplugd %s\n", HPD_VERSION); exit(0);
+		case 'V':
+#ifdef HPD_FAULT_HOOKS
+			printf("hotplugd %s (test build: fault hooks)\n", HPD_VERSION);
+#else
+			printf("hotplugd %s\n", HPD_VERSION);
+#endif
+			exit(0);
 		default: usage(stderr, argv[0]); exit(2);
 		}
 	}

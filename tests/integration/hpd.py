@@ -85,6 +85,39 @@ class Client:
         return msg["result"]
 
 
+class Subscriber(Client):
+    """A connection subscribed to a process's events."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.call("subscribe")
+        self.events = []
+
+    def wait_event(self, pred, timeout=10.0, what="event"):
+        deadline = time.monotonic() + timeout
+        for e in self.events:
+            if pred(e):
+                return e
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no {what} in {timeout}s; saw {self.events}")
+            self.sock.settimeout(left)
+            try:
+                msg = self.read_msg()
+            except socket.timeout:
+                continue
+            if msg.get("method") == "event":
+                self.events.append(msg["params"])
+                if pred(msg["params"]):
+                    return msg["params"]
+
+
+def fault_hooks():
+    out = subprocess.run([HOTPLUGD, "--", "-V"], capture_output=True, text=True).stdout
+    return "fault hooks" in out
+
+
 class Netns:
     """A network namespace of the test's own, with veth pairs on demand."""
 
@@ -113,19 +146,22 @@ class Netns:
 class Proc:
     """One member of a group: a hotplugd (or console) process."""
 
-    def __init__(self, group, role, console=False, extra=()):
+    def __init__(self, group, role, console=False, extra=(), env=None, wrap=()):
         self.group = group
         self.console = console
         self.lcore = 0 if role == "primary" else 1
         exe = CONSOLE if console else HOTPLUGD
         self.log_path = os.path.join(group.tmp, f"{role}-{next(_seq)}.log")
         self.log = open(self.log_path, "wb")
-        cmd = ["ip", "netns", "exec", group.netns.name, exe, "-l", str(self.lcore),
+        # wrap: a command that ends by exec'ing its arguments (e.g. to run a
+        # member in a mount namespace of its own)
+        cmd = ["ip", "netns", "exec", group.netns.name, *wrap, exe, "-l", str(self.lcore),
                "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
                "--", "-r", group.rundir, *group.daemon_args, *extra]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE if console else self.log,
-                                  stderr=self.log)
+                                  stderr=self.log,
+                                  env=dict(os.environ, **(env or {})))
         self.pid = self.p.pid  # ip netns exec execs: same pid
         self.out = b""
         if console:
@@ -194,6 +230,7 @@ class Proc:
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.p.poll() is None:
+            self.p.send_signal(signal.SIGCONT)  # a frozen member must hear it
             self.p.send_signal(sig)
             try:
                 self.p.wait(timeout)
@@ -222,8 +259,8 @@ class Group:
             self.close()
             raise
 
-    def add_secondary(self, console=False, extra=()):
-        p = Proc(self, "secondary", console, extra)
+    def add_secondary(self, console=False, extra=(), env=None, wrap=()):
+        p = Proc(self, "secondary", console, extra, env, wrap)
         self.procs.append(p)
         # joined means the primary lists it in ps
         wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),
