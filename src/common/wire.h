@@ -56,6 +56,9 @@ enum hpd_mp_type {
 	HPD_MP_JOIN_REQ,   /* member -> primary */
 	HPD_MP_JOIN_REP,   /* primary -> member */
 	HPD_MP_FENCED,     /* primary -> members: pid was fenced (informational) */
+	HPD_MP_RECEIVED,   /* member -> primary: got seq (sent by the mp thread,
+			    * so it proves the process runs; the ACK follows
+			    * once the work is done) */
 };
 
 struct hpd_mp_hdr {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "hotplugd.h"
 #include "log.h"
 #include "mp.h"
+#include "worker.h"
 
 #define JOIN_TIMEOUT_MS 5000
 
@@ -148,35 +150,82 @@ static void ack(const struct hpd_mp_msg *m, int rc, const char *reason)
 		log_err("ack to primary: %s", strerror(-rc));
 }
 
+/* The primary's messages run one at a time, in order, on the device
+ * worker; acks follow from the loop. */
+struct queued {
+	STAILQ_ENTRY(queued) next;
+	struct hpd_mp_msg m;
+};
+static STAILQ_HEAD(, queued) queue = STAILQ_HEAD_INITIALIZER(queue);
+static bool running;
+
+static int agent_job(void *arg, char *reason, size_t len)
+{
+	const struct hpd_mp_msg *m = &((struct queued *)arg)->m;
+	char name[64];
+	int rc;
+
+	if (m->h.type == HPD_MP_ATTACH) {
+		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, len);
+		if (rc)
+			return rc;
+		if (fault("attach", name, reason, len))
+			return -EIO;
+		return dev_exists(name) ? 0 : dev_attach(m->u.arg, reason, len);
+	}
+	if (fault("detach", m->u.arg, reason, len))
+		return -EIO;
+	return dev_exists(m->u.arg) ? dev_detach(m->u.arg, reason, len) : 0;
+}
+
+static void pump(void);
+
+static void agent_done(void *arg, int rc, const char *reason)
+{
+	struct queued *q = arg;
+
+	log_info("%s %s for the primary: %s", q->m.h.type == HPD_MP_ATTACH ? "attach" : "detach",
+		 q->m.u.arg, rc ? reason : "ok");
+	ack(&q->m, rc, reason);
+	free(q);
+	running = false;
+	pump();
+}
+
+static void pump(void)
+{
+	struct queued *q = STAILQ_FIRST(&queue);
+
+	if (running || q == NULL)
+		return;
+	STAILQ_REMOVE_HEAD(&queue, next);
+	running = true;
+	worker_submit(agent_job, agent_done, q);
+}
+
 void agent_handle(const struct hpd_mp_msg *m)
 {
-	char reason[HPD_REASON_MAX + 1] = "", name[64];
-	int rc = 0;
+	char reason[HPD_REASON_MAX + 1] = "";
+	struct queued *q;
 
 	switch (m->h.type) {
-	case HPD_MP_PING:
-		if (fault("ping", "", reason, sizeof(reason)))
-			rc = -EIO;
-		break;
+	case HPD_MP_PING: /* only seen here when fault hooks are active */
+		ack(m, fault("ping", "", reason, sizeof(reason)) ? -EIO : 0, reason);
+		return;
 	case HPD_MP_ATTACH:
-		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, sizeof(reason));
-		if (rc == 0 && fault("attach", name, reason, sizeof(reason)))
-			rc = -EIO;
-		else if (rc == 0 && !dev_exists(name))
-			rc = dev_attach(m->u.arg, reason, sizeof(reason));
-		log_info("attach %s for the primary: %s", m->u.arg, rc ? reason : "ok");
-		break;
 	case HPD_MP_DETACH:
-		if (fault("detach", m->u.arg, reason, sizeof(reason)))
-			rc = -EIO;
-		else if (dev_exists(m->u.arg))
-			rc = dev_detach(m->u.arg, reason, sizeof(reason));
-		log_info("detach %s for the primary: %s", m->u.arg, rc ? reason : "ok");
 		break;
 	default:
 		return;
 	}
-	ack(m, rc, reason);
+	q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		ack(m, -ENOMEM, "out of memory");
+		return;
+	}
+	q->m = *m;
+	STAILQ_INSERT_TAIL(&queue, q, next);
+	pump();
 }
 
 void agent_stop(void)

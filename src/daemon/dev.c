@@ -31,6 +31,7 @@ struct hpd_port_state {
 };
 static struct hpd_port_state *ports;
 static struct rte_mempool *pool;
+static json_t *snapshot; /* the port list while a device job runs */
 
 int dev_init(void)
 {
@@ -291,7 +292,7 @@ bool dev_started(uint16_t port)
 
 unsigned dev_count(void)
 {
-	return rte_eth_dev_count_avail();
+	return snapshot ? json_array_size(snapshot) : rte_eth_dev_count_avail();
 }
 
 json_t *dev_port_json(uint16_t port)
@@ -319,7 +320,7 @@ json_t *dev_port_json(uint16_t port)
 	return o;
 }
 
-json_t *dev_list_json(void)
+static json_t *build_list(void)
 {
 	json_t *a = json_array();
 	uint16_t p;
@@ -331,4 +332,21 @@ json_t *dev_list_json(void)
 			json_array_append_new(a, o);
 	}
 	return a;
+}
+
+void dev_snapshot_take(void)
+{
+	json_decref(snapshot);
+	snapshot = build_list();
+}
+
+void dev_snapshot_drop(void)
+{
+	json_decref(snapshot);
+	snapshot = NULL;
+}
+
+json_t *dev_list_json(void)
+{
+	return snapshot ? json_deep_copy(snapshot) : build_list();
 }

@@ -34,8 +34,12 @@ int dev_devargs(const char *name, char *out, size_t len);
 int dev_start(uint16_t port, char *reason, size_t rlen);
 int dev_stop(uint16_t port, char *reason, size_t rlen);
 bool dev_started(uint16_t port);
-unsigned dev_count(void);
+/* This process's ports; while a device job runs on the worker, the
+ * snapshot taken before it (see worker.h). */
 json_t *dev_list_json(void);
+void dev_snapshot_take(void);
+void dev_snapshot_drop(void);
+unsigned dev_count(void);
 json_t *dev_port_json(uint16_t port);
 
 #endif

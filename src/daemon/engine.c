@@ -19,12 +19,14 @@
 #include "log.h"
 #include "members.h"
 #include "mp.h"
+#include "worker.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
 
 struct ack {
 	pid_t pid;
 	enum ack_state st;
+	bool received; /* the member's mp thread saw the message */
 	int rc;
 	char reason[HPD_REASON_MAX + 1];
 };
@@ -49,6 +51,12 @@ struct op {
 	struct ack *acks;
 	unsigned nacks, waiting;
 	phase_t after_round;
+	/* the local step in progress (on the worker) */
+	int local;
+	const char *local_arg;
+	phase_t after_local;
+	int local_rc;
+	char local_reason[HPD_REASON_MAX + 64];
 	struct timespec t0;
 	op_done_t done;
 	void *done_arg;
@@ -56,8 +64,9 @@ struct op {
 
 static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
 static struct op *current;
-static struct event *round_timer, *kick;
+static struct event *round_timer, *receipt_timer, *kick;
 static uint64_t next_seq;
+static struct event_base *evbase;
 static unsigned queued;
 
 const char *op_kind_name(enum op_kind k)
@@ -136,7 +145,10 @@ static void fail(struct op *op, int rc, const char *fmt, ...)
 
 static void round_done(struct op *op)
 {
+	log_debug("%s %s: %s round done at %.2f ms", op_kind_name(op->kind), op->res.name,
+		  op->round_what, ms_since(&op->t0));
 	evtimer_del(round_timer);
+	evtimer_del(receipt_timer);
 	op->after_round(op);
 }
 
@@ -182,9 +194,18 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 	rc = mp_broadcast(&m);
 	if (rc)
 		log_err("%s: mp broadcast: %s", what, strerror(-rc));
+	/* deadlines count from now, not from when the loop last woke */
+	event_base_update_cache_time(evbase);
 	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 
 	evtimer_add(round_timer, &tv);
+	/* Liveness: every member's mp thread must at least confirm receipt
+	 * within the ping deadline, however long the work itself may take. */
+	if (type != HPD_MP_PING && hpd.opt.ping_timeout_ms < timeout_ms) {
+		tv.tv_sec = hpd.opt.ping_timeout_ms / 1000;
+		tv.tv_usec = (hpd.opt.ping_timeout_ms % 1000) * 1000;
+		evtimer_add(receipt_timer, &tv);
+	}
 }
 
 static struct ack *find_ack(struct op *op, pid_t pid)
@@ -195,20 +216,19 @@ static struct ack *find_ack(struct op *op, pid_t pid)
 	return NULL;
 }
 
-static void round_timeout(evutil_socket_t fd, short what, void *arg)
+/* Members still owing an answer (or, for the receipt deadline, even the
+ * receipt) are unresponsive: fence them, or fail the round (refuse). */
+static void overdue(bool receipt_only)
 {
 	struct op *op = current;
 
-	(void)fd;
-	(void)what;
-	(void)arg;
 	if (op == NULL || op->waiting == 0)
 		return;
 	for (unsigned i = 0; i < op->nacks; i++) {
 		struct ack *a = &op->acks[i];
 		char why[96];
 
-		if (a->st != ACK_WAIT)
+		if (a->st != ACK_WAIT || (receipt_only && a->received))
 			continue;
 		members_unresponsive(a->pid);
 		if (hpd.opt.policy == HPD_POLICY_FENCE) {
@@ -221,11 +241,25 @@ static void round_timeout(evutil_socket_t fd, short what, void *arg)
 			a->st = ACK_FAIL;
 			a->rc = -ETIMEDOUT;
 			snprintf(a->reason, sizeof(a->reason), "no answer to %s within %d ms",
-				 op->round_what, op->round_ms);
+				 op->round_what,
+				 receipt_only ? hpd.opt.ping_timeout_ms : op->round_ms);
 		}
+		op->waiting--;
 	}
-	op->waiting = 0;
-	round_done(op);
+	if (op->waiting == 0)
+		round_done(op);
+}
+
+static void round_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	overdue(false);
+}
+
+static void receipt_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	overdue(true);
 }
 
 void engine_ack(const struct hpd_mp_msg *m)
@@ -238,6 +272,9 @@ void engine_ack(const struct hpd_mp_msg *m)
 		return; /* a late answer: it still proves the member is alive */
 	a = find_ack(op, m->h.pid);
 	if (a == NULL || a->st != ACK_WAIT)
+		return;
+	a->received = true;
+	if (m->h.type == HPD_MP_RECEIVED)
 		return;
 	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
 	a->rc = m->h.rc;
@@ -316,8 +353,18 @@ static bool refuse_for_unresponsive(struct op *op)
 	return false;
 }
 
+/*
+ * With the fence policy no separate ping round is needed: the operation's
+ * own round fences whoever does not confirm receipt within the ping
+ * deadline, which saves a round trip per operation. The refuse policy must
+ * know every member is alive before it changes anything.
+ */
 static void ping_begin(struct op *op, phase_t next)
 {
+	if (hpd.opt.policy == HPD_POLICY_FENCE) {
+		next(op);
+		return;
+	}
 	if (refuse_for_unresponsive(op))
 		return;
 	round_begin(op, HPD_MP_PING, NULL, hpd.opt.ping_timeout_ms, "ping", next);
@@ -332,18 +379,71 @@ static bool ping_failed(struct op *op)
 	return true;
 }
 
+/* ---- local steps: on the device worker, so the loop never blocks ------ */
+
+enum local_step { L_ATTACH, L_DETACH, L_START, L_STOP };
+
+static int local_job(void *arg, char *reason, size_t len)
+{
+	struct op *op = arg;
+
+	switch (op->local) {
+	case L_ATTACH:
+		return dev_attach(op->local_arg, reason, len);
+	case L_DETACH:
+		return dev_detach(op->res.name, reason, len);
+	case L_START:
+		return dev_start(op->port, reason, len);
+	case L_STOP:
+		return dev_stop(op->port, reason, len);
+	}
+	return -EINVAL;
+}
+
+static void local_done(void *arg, int rc, const char *reason)
+{
+	struct op *op = arg;
+
+	op->local_rc = rc;
+	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
+	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
+		  ms_since(&op->t0));
+	op->after_local(op);
+}
+
+static void local(struct op *op, enum local_step step, const char *arg, phase_t next)
+{
+	op->local = step;
+	op->local_arg = arg;
+	op->after_local = next;
+	worker_submit(local_job, local_done, op);
+}
+
+/* The local step's failure becomes the operation's answer. */
+static bool local_failed(struct op *op)
+{
+	if (op->local_rc == 0)
+		return false;
+	op->res.rc = op->local_rc;
+	memcpy(op->res.reason, op->local_reason, sizeof(op->res.reason));
+	return true;
+}
+
 /* ---- attach ------------------------------------------------------------ */
 
-static void attach_rolled_back(struct op *op)
+static void attach_rolled_back_here(struct op *op)
 {
-	char reason[HPD_REASON_MAX + 1];
-
-	fence_rollback_failures(op);
-	if (dev_detach(op->res.name, reason, sizeof(reason)) != 0)
-		log_err("rollback: local detach of %s: %s", op->res.name, reason);
+	if (op->local_rc)
+		log_err("rollback: local detach of %s: %s", op->res.name, op->local_reason);
 	op->res.rolled_back = true;
 	publish(op, "device.rolled_back");
 	finish(op);
+}
+
+static void attach_rolled_back(struct op *op)
+{
+	fence_rollback_failures(op);
+	local(op, L_DETACH, NULL, attach_rolled_back_here);
 }
 
 static void attach_fanned_out(struct op *op)
@@ -370,16 +470,11 @@ static void attach_fanned_out(struct op *op)
 	finish(op);
 }
 
-static void attach_pinged(struct op *op)
+static void attach_probed(struct op *op)
 {
 	uint16_t port;
-	int rc;
 
-	if (ping_failed(op))
-		return;
-	rc = dev_attach(op->arg, op->res.reason, sizeof(op->res.reason));
-	if (rc) {
-		op->res.rc = rc;
+	if (local_failed(op)) {
 		finish(op);
 		return;
 	}
@@ -387,6 +482,13 @@ static void attach_pinged(struct op *op)
 		op->res.port = port;
 	round_begin(op, HPD_MP_ATTACH, op->arg, hpd.opt.op_timeout_ms, "attach",
 		    attach_fanned_out);
+}
+
+static void attach_pinged(struct op *op)
+{
+	if (ping_failed(op))
+		return;
+	local(op, L_ATTACH, op->arg, attach_probed);
 }
 
 /* PCI safety: never probe a device the kernel holds, or one that is not
@@ -423,14 +525,14 @@ static void attach_begin(struct op *op)
 		finish(op);
 		return;
 	}
-	/* DPDK 22.11 "succeeds" on a duplicate probe and replaces the stored
-	 * devargs; checked here, inside the serialized queue, it is race-free. */
 	op->eal_fanout = dev_eal_fanout(op->arg);
 	if ((rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason))) != 0) {
 		op->res.rc = rc;
 		finish(op);
 		return;
 	}
+	/* DPDK 22.11 "succeeds" on a duplicate probe and replaces the stored
+	 * devargs; checked here, inside the serialized queue, it is race-free. */
 	if (dev_port_by_name(op->res.name, &port) == 0) {
 		op->res.port = port;
 		fail(op, -EEXIST, "device %s is already attached (port %u)",
@@ -442,16 +544,23 @@ static void attach_begin(struct op *op)
 
 /* ---- detach ------------------------------------------------------------ */
 
-static void detach_rolled_back(struct op *op)
+static void detach_over(struct op *op)
 {
-	char reason[HPD_REASON_MAX + 1];
-
-	fence_rollback_failures(op);
-	if (op->was_started && dev_start(op->port, reason, sizeof(reason)) != 0)
-		log_err("rollback: restart of port %u: %s", op->port, reason);
+	if (op->local_rc)
+		log_err("rollback of detach %s: %s", op->res.name, op->local_reason);
 	op->res.rolled_back = true;
 	publish(op, "device.rolled_back");
 	finish(op);
+}
+
+static void detach_rolled_back(struct op *op)
+{
+	fence_rollback_failures(op);
+	op->local_rc = 0;
+	if (op->was_started)
+		local(op, L_START, NULL, detach_over);
+	else
+		detach_over(op);
 }
 
 static void detach_rollback(struct op *op)
@@ -466,20 +575,10 @@ static void detach_rollback(struct op *op)
 	memcpy(op->res.reason, reason, sizeof(reason));
 }
 
-/* EAL-carried devices: the primary's rte_dev_remove() already went round
- * the group; this round only confirms every member lost the device. */
-static void detach_verified(struct op *op)
+static void detach_removed(struct op *op)
 {
-	char reason[HPD_REASON_MAX + 1];
-
-	if (round_failed(op)) {
-		fence_rollback_failures(op); /* a member that kept it is stale */
-		log_err("detach %s: %s", op->res.name, op->res.reason);
-		if (dev_attach(op->devargs, reason, sizeof(reason)) != 0)
-			log_err("rollback: re-attach of %s: %s", op->res.name, reason);
-		op->res.rolled_back = true;
-		publish(op, "device.rolled_back");
-		finish(op);
+	if (local_failed(op)) {
+		detach_rollback(op);
 		return;
 	}
 	publish(op, "device.detached");
@@ -488,52 +587,64 @@ static void detach_verified(struct op *op)
 
 static void detach_fanned_out(struct op *op)
 {
-	int rc;
-
 	if (round_failed(op)) {
 		detach_rollback(op);
 		return;
 	}
-	rc = dev_detach(op->res.name, op->res.reason, sizeof(op->res.reason));
-	if (rc) {
-		op->res.rc = rc;
-		detach_rollback(op);
+	local(op, L_DETACH, NULL, detach_removed);
+}
+
+/* EAL-carried devices: the primary's rte_dev_remove() already went round
+ * the group; this round only confirms every member lost the device. */
+static void detach_verified(struct op *op)
+{
+	if (round_failed(op)) {
+		fence_rollback_failures(op); /* a member that kept it is stale */
+		log_err("detach %s: %s", op->res.name, op->res.reason);
+		local(op, L_ATTACH, op->devargs, detach_over);
 		return;
 	}
 	publish(op, "device.detached");
 	finish(op);
 }
 
+static void detach_eal_removed(struct op *op)
+{
+	if (local_failed(op)) { /* the EAL rolled back by itself */
+		finish(op);
+		return;
+	}
+	round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+		    detach_verified);
+}
+
+static void detach_stopped(struct op *op)
+{
+	if (op->local_rc && op->local_rc != -EALREADY) {
+		local_failed(op);
+		finish(op);
+		return;
+	}
+	if (op->was_started)
+		publish(op, "port.stopped");
+	if (op->eal_fanout)
+		local(op, L_DETACH, NULL, detach_eal_removed);
+	else
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+			    detach_fanned_out);
+}
+
 static void detach_pinged(struct op *op)
 {
-	int rc;
-
 	if (ping_failed(op))
 		return;
 	/* DPDK refuses to close a started port (and its remove would then
 	 * roll back), so a detach stops it first. */
-	if (op->was_started) {
-		rc = dev_stop(op->port, op->res.reason, sizeof(op->res.reason));
-		if (rc && rc != -EALREADY) {
-			op->res.rc = rc;
-			finish(op);
-			return;
-		}
-		publish(op, "port.stopped");
-	}
-	if (op->eal_fanout) {
-		rc = dev_detach(op->res.name, op->res.reason, sizeof(op->res.reason));
-		if (rc) {
-			op->res.rc = rc; /* the EAL rolled back by itself */
-			finish(op);
-			return;
-		}
-		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
-			    detach_verified);
-		return;
-	}
-	round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
-		    detach_fanned_out);
+	op->local_rc = 0;
+	if (op->was_started)
+		local(op, L_STOP, NULL, detach_stopped);
+	else
+		detach_stopped(op);
 }
 
 static int resolve(struct op *op)
@@ -570,21 +681,29 @@ static void detach_begin(struct op *op)
 
 /* ---- start / stop: the primary's own business, port state is shared ---- */
 
+static void port_done(struct op *op)
+{
+	int rc = op->local_rc;
+
+	local_failed(op);
+	if (rc == -EALREADY)
+		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
+			 op->port, op->kind == OP_START ? "started" : "stopped");
+	if (rc == 0)
+		publish(op, op->kind == OP_START ? "port.started" : "port.stopped");
+	finish(op);
+}
+
 static void port_begin(struct op *op)
 {
 	int rc = resolve(op);
 
-	if (rc == 0 && op->kind == OP_START)
-		rc = dev_start(op->port, op->res.reason, sizeof(op->res.reason));
-	else if (rc == 0)
-		rc = dev_stop(op->port, op->res.reason, sizeof(op->res.reason));
-	if (rc == -EALREADY)
-		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
-			 op->port, op->kind == OP_START ? "started" : "stopped");
-	op->res.rc = rc;
-	if (rc == 0)
-		publish(op, op->kind == OP_START ? "port.started" : "port.stopped");
-	finish(op);
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
 }
 
 /* ---- queue ------------------------------------------------------------- */
@@ -642,7 +761,9 @@ void engine_init(struct event_base *base)
 	/* Sequence numbers start from the pid so that a late ack meant for a
 	 * previous primary never matches an operation of this one. */
 	next_seq = (uint64_t)getpid() << 32;
+	evbase = base;
 	round_timer = evtimer_new(base, round_timeout, NULL);
+	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
 	kick = event_new(base, -1, 0, run_next, NULL);
 }
 
@@ -650,6 +771,8 @@ void engine_fini(void)
 {
 	if (round_timer)
 		event_free(round_timer);
+	if (receipt_timer)
+		event_free(receipt_timer);
 	if (kick)
 		event_free(kick);
 }

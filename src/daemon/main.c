@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <systemd/sd-daemon.h>
@@ -30,6 +31,7 @@
 #include "members.h"
 #include "mp.h"
 #include "relay.h"
+#include "worker.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
 #define HPD_CONSOLE_DEFAULT 0
@@ -168,6 +170,7 @@ static void on_mp(struct inbox_item *it)
 	}
 	switch (m->h.type) {
 	case HPD_MP_ACK:
+	case HPD_MP_RECEIVED:
 		engine_ack(m);
 		break;
 	case HPD_MP_LEAVE:
@@ -276,8 +279,11 @@ int main(int argc, char **argv)
 	}
 	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
 
+	/* the device worker wakes the loop from its own thread */
+	evthread_use_pthreads();
 	hpd.base = event_base_new();
-	if (hpd.base == NULL || inbox_init(hpd.base, on_mp) != 0) {
+	if (hpd.base == NULL || inbox_init(hpd.base, on_mp) != 0 ||
+	    worker_init(hpd.base) != 0) {
 		log_err("event loop: out of memory");
 		rc = -ENOMEM;
 		goto out_eal;
@@ -333,6 +339,7 @@ out_agent:
 	}
 out_mp:
 	mp_fini();
+	worker_fini();
 out_eal:
 	rte_eal_cleanup();
 	if (rc)

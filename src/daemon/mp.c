@@ -13,6 +13,30 @@
 #include "log.h"
 #include "mp.h"
 
+/*
+ * A member answers liveness on DPDK's mp thread itself, without the hop to
+ * its event loop: a ping is answered at once, and an attach or detach is
+ * acknowledged as received before the loop does the work. A frozen process
+ * runs no thread, so this still proves it is alive; a loop that hangs is
+ * caught by the operation deadline.
+ */
+static bool answer_now(const struct hpd_mp_msg *m)
+{
+	struct hpd_mp_msg a;
+
+	if (m->h.type != HPD_MP_PING && m->h.type != HPD_MP_ATTACH &&
+	    m->h.type != HPD_MP_DETACH)
+		return false;
+#ifdef HPD_FAULT_HOOKS
+	/* ping faults act in the loop: let it answer pings itself */
+	if (m->h.type == HPD_MP_PING && getenv("HOTPLUGD_FAULT"))
+		return false;
+#endif
+	mp_msg_init(&a, m->h.type == HPD_MP_PING ? HPD_MP_ACK : HPD_MP_RECEIVED, m->h.seq);
+	mp_to_primary(&a);
+	return m->h.type == HPD_MP_PING;
+}
+
 /* Runs on DPDK's mp thread: validate and hand over, nothing else. */
 static int receive(const struct rte_mp_msg *msg, const void *peer, bool request)
 {
@@ -30,6 +54,8 @@ static int receive(const struct rte_mp_msg *msg, const void *peer, bool request)
 		return 0;
 	}
 	m.u.arg[sizeof(m.u.arg) - 1] = '\0';
+	if (!hpd_is_primary() && answer_now(&m))
+		return 0;
 	inbox_post(&m, peer, request);
 	return 0;
 }
