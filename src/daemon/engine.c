@@ -515,6 +515,7 @@ static int pci_check(const char *name, char *reason, size_t len)
 
 static void attach_begin(struct op *op)
 {
+	char route[32];
 	uint16_t port;
 	int rc;
 
@@ -526,7 +527,11 @@ static void attach_begin(struct op *op)
 		return;
 	}
 	op->eal_fanout = dev_eal_fanout(op->arg);
-	if ((rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason))) != 0) {
+	policy_default_route_iface("/proc/net/route", route, sizeof(route));
+	rc = policy_check(&hpd.policy, op->arg, route, op->res.reason, sizeof(op->res.reason));
+	if (rc == 0)
+		rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason));
+	if (rc) {
 		op->res.rc = rc;
 		finish(op);
 		return;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "paths.h"
+#include "policy.h"
 #include "wire.h"
 
 struct event_base;
@@ -40,6 +41,7 @@ struct hpd_options {
 	int idle_timeout_ms;
 	const char *admin_group;
 	const char *read_group;
+	const char *policy_file;
 };
 
 struct hpd {
@@ -53,6 +55,8 @@ struct hpd {
 	struct hpd_paths paths;
 	char sock_path[HPD_SUN_MAX];
 	struct timespec started; /* CLOCK_MONOTONIC */
+	struct hpd_policy policy;
+	char socket_dir[HPD_SUN_MAX]; /* where device sockets may be created */
 	bool stopping;
 };
 

@@ -72,6 +72,8 @@ static void usage(FILE *f, const char *prog)
 		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
 		"      --read-group G        may read (default hotplugd)\n"
 		"      --admin-group G       may change devices (default hotplugd-admin)\n"
+		"      --policy FILE         devargs policy (default /etc/hotplugd/policy.json\n"
+		"                            if present, else built in; see hotplugd(8))\n"
 		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
 		"  -h, --help, -V, --version\n", prog);
@@ -93,7 +95,7 @@ static int parse_int(const char *s, int min, int max, const char *what)
 static void parse_options(int argc, char **argv)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG };
+	       O_LOG, O_POLFILE };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -107,6 +109,7 @@ static void parse_options(int argc, char **argv)
 		{"read-group", required_argument, NULL, O_RGRP},
 		{"admin-group", required_argument, NULL, O_AGRP},
 		{"log-level", required_argument, NULL, O_LOG},
+		{"policy", required_argument, NULL, O_POLFILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -136,6 +139,7 @@ static void parse_options(int argc, char **argv)
 		case O_IDLE: hpd.opt.idle_timeout_ms = parse_int(optarg, 0, 86400000, "--idle-timeout"); break;
 		case O_RGRP: hpd.opt.read_group = optarg; break;
 		case O_AGRP: hpd.opt.admin_group = optarg; break;
+		case O_POLFILE: hpd.opt.policy_file = optarg; break;
 		case O_LOG:
 			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);
@@ -194,12 +198,36 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	hpd_shutdown(0);
 }
 
+/* The policy applies in the primary (it decides every attach), but every
+ * process loads it so that status shows what is in force. */
+static int load_policy(void)
+{
+	const char *file = hpd.opt.policy_file;
+	char err[512], cwd[256];
+	int rc;
+
+	if (file == NULL && access("/etc/hotplugd/policy.json", F_OK) == 0)
+		file = "/etc/hotplugd/policy.json";
+	if (file) {
+		rc = policy_load(&hpd.policy, file, err, sizeof(err));
+		if (rc)
+			log_err("policy: %s", err);
+		return rc;
+	}
+	policy_default(&hpd.policy, hpd.socket_dir,
+		       hpd.opt.console && getcwd(cwd, sizeof(cwd)) ? cwd : NULL);
+	return 0;
+}
+
 static int make_group_dir(void)
 {
 	if (mkdir(hpd.paths.runtime, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	/* Not world-writable: only root creates sockets here. */
 	if (mkdir(hpd.paths.group, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	/* vhost-user, virtio-user and memif sockets go here by default */
+	if (hpd_is_primary() && mkdir(hpd.socket_dir, 0750) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
@@ -271,6 +299,11 @@ int main(int argc, char **argv)
 		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.paths.primary);
 	else if (rc == 0)
 		rc = hpd_paths_member(&hpd.paths, hpd.pid, hpd.sock_path, sizeof(hpd.sock_path));
+	if (rc == 0 && strlen(hpd.paths.group) + sizeof("/sockets") > sizeof(hpd.socket_dir))
+		rc = -ENAMETOOLONG;
+	else
+		snprintf(hpd.socket_dir, sizeof(hpd.socket_dir), "%.*s/sockets",
+			 (int)(sizeof(hpd.socket_dir) - sizeof("/sockets")), hpd.paths.group);
 	if (rc == 0)
 		rc = make_group_dir();
 	if (rc) {
@@ -278,6 +311,10 @@ int main(int argc, char **argv)
 		goto out_eal;
 	}
 	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
+	if (load_policy() != 0) {
+		rc = -EINVAL;
+		goto out_eal;
+	}
 
 	/* the device worker wakes the loop from its own thread */
 	evthread_use_pthreads();

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -9,6 +11,14 @@ from hpd import Group, Netns, HOTPLUGD
 def pytest_sessionstart(session):
     if not os.path.exists(HOTPLUGD):
         raise pytest.UsageError(f"{HOTPLUGD} is not built: run scripts/setup.sh")
+
+
+@pytest.fixture
+def workdir():
+    """A working directory of the test's own, removed afterwards."""
+    d = tempfile.mkdtemp(prefix="hpt-cwd-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture

@@ -131,8 +131,8 @@ class Netns:
         return subprocess.run(["ip", "netns", "exec", self.name, *cmd], check=True,
                               capture_output=True, text=True)
 
-    def veth(self):
-        a, b = f"hv{self.nveth}a", f"hv{self.nveth}b"
+    def veth(self, name=None):
+        a, b = name or f"hv{self.nveth}a", f"hv{self.nveth}b"
         self.nveth += 1
         self.run("ip", "link", "add", a, "type", "veth", "peer", "name", b)
         self.run("ip", "link", "set", a, "up")
@@ -146,7 +146,7 @@ class Netns:
 class Proc:
     """One member of a group: a hotplugd (or console) process."""
 
-    def __init__(self, group, role, console=False, extra=(), env=None, wrap=()):
+    def __init__(self, group, role, console=False, extra=(), env=None, wrap=(), cwd=None):
         self.group = group
         self.console = console
         self.lcore = 0 if role == "primary" else 1
@@ -161,7 +161,7 @@ class Proc:
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE if console else self.log,
                                   stderr=self.log,
-                                  env=dict(os.environ, **(env or {})))
+                                  env=dict(os.environ, **(env or {})), cwd=cwd)
         self.pid = self.p.pid  # ip netns exec execs: same pid
         self.out = b""
         if console:
@@ -243,16 +243,29 @@ class Proc:
 class Group:
     """A primary and its secondaries, isolated from every other test."""
 
-    def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None):
+    def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None,
+                 policy=True, cwd=None):
         self.tmp = tempfile.mkdtemp(prefix="hpt-")
         self.prefix = f"hpt{os.getpid() % 100000}g{next(_seq)}"
         self.rundir = os.path.join(self.tmp, "run")
         self.daemon_args = list(daemon_args)
+        self.cwd = cwd
+        if policy is True:
+            # the built-in policy's socket directory is under the runtime
+            # directory; tests also make sockets and files in their tmp
+            # dir and name veths as the test plan does (ens803f1)
+            policy = {"socket_dirs": [self.tmp], "file_dirs": [self.tmp],
+                      "interfaces": ["hv*", "ens*"]}
+        if policy:
+            path = os.path.join(self.tmp, "policy.json")
+            with open(path, "w") as f:
+                json.dump(policy, f)
+            self.daemon_args += ["--policy", path]
         self.own_netns = netns is None
         self.netns = netns or Netns()
         self.procs = []
         try:
-            self.procs.append(Proc(self, "primary", console))
+            self.procs.append(Proc(self, "primary", console, cwd=cwd))
             for _ in range(secondaries):
                 self.add_secondary(console)
         except BaseException:
@@ -260,7 +273,7 @@ class Group:
             raise
 
     def add_secondary(self, console=False, extra=(), env=None, wrap=()):
-        p = Proc(self, "secondary", console, extra, env, wrap)
+        p = Proc(self, "secondary", console, extra, env, wrap, cwd=self.cwd)
         self.procs.append(p)
         # joined means the primary lists it in ps
         wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),

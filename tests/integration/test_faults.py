@@ -244,6 +244,7 @@ def test_reads_answered_while_attach_in_flight(group_factory):
             answered += g.primary.call("status")["queued_operations"] == 1
     record("worst list/status/ps latency during an in-flight attach", worst * 1000)
     assert answered >= 10, f"only {answered} reads answered during the attach"
+    assert g.secondaries[0].p.wait(5) == -signal.SIGKILL  # fenced
     g.assert_consistent(["net_null0"])
 
 

@@ -60,7 +60,7 @@ ROWS = [
     ("attach-control-char", call("attach", {"devargs": "net_null1\u0001"}), -32602, "EINVAL"),
     ("attach-non-ascii", call("attach", {"devargs": "net_null\u00e9"}), -32602, "EINVAL"),
     ("attach-no-name", call("attach", {"devargs": ",size=64"}), -32602, "EINVAL"),
-    ("attach-driver-fails", call("attach", {"devargs": "net_af_packet1,iface=nosuchif0"}),
+    ("attach-driver-fails", call("attach", {"devargs": "net_af_packet1,iface=hvnosuch0"}),
      -32000, "EIO"),
     ("attach-duplicate", call("attach", {"devargs": "net_null0"}), -32003, "EEXIST"),
     ("attach-duplicate-args", call("attach", {"devargs": "net_null0,size=128"}), -32003, "EEXIST"),
@@ -85,6 +85,26 @@ ROWS = [
     ("origin-spoof", raw(b'{"jsonrpc":"2.0","id":1,"method":"attach","params":'
                          b'{"devargs":"net_null3"},"origin":{"pid":1,"uid":0}}\n'), -32600, None),
 ]
+# Devargs policy: each refused with EPERM naming the rule (the group's policy
+# allows sockets and files only in its tmp dir, interfaces hv* and ens*).
+POLICY_ROWS = [
+    ("pcap-read-shadow", "net_pcap1,rx_pcap=/etc/shadow", "outside the allowed"),
+    ("pcap-write-passwd", "net_pcap1,rx_pcap={tmp}/in.pcap,tx_pcap=/etc/passwd",
+     "outside the allowed"),
+    ("pcap-dotdot", "net_pcap1,rx_pcap={tmp}/../../etc/shadow", "\"..\""),
+    ("af-packet-host-iface", "net_af_packet1,iface=eth0", "matches no allowed pattern"),
+    ("vhost-socket-anywhere", "net_vhost1,iface=/etc/evil.sock", "outside the allowed"),
+    ("vhost-socket-dotdot", "net_vhost1,iface={tmp}/../evil.sock", "\"..\""),
+    ("virtio-user-symlink", "net_virtio_user1,path={tmp}/link/x.sock", "outside the allowed"),
+    ("virtio-user-symlink-file", "net_virtio_user1,path={tmp}/sock-link", "symbolic link"),
+    ("memif-socket-outside", "net_memif1,socket=/tmp/outside.sock", "outside the allowed"),
+    ("tap-remote-iface", "net_tap1,iface=hvtap0,remote=eth0", "matches no allowed pattern"),
+    ("driver-not-allowed", "crypto_null1", "is not allowed"),
+    ("eth-alias-checked-too", "eth_af_packet1,iface=lo", "matches no allowed pattern"),
+]
+for name, devargs, why in POLICY_ROWS:
+    ROWS.append((f"policy-{name}", ("policy", devargs, why), -32001, "EPERM"))
+
 if host_nic():
     ROWS.append(("attach-host-nic", call("attach", {"devargs": host_nic()}), -32000, "EBUSY"))
 
@@ -93,6 +113,9 @@ if host_nic():
 def grp():
     g = Group(secondaries=2)
     g.primary.call("attach", {"devargs": "net_null0"})
+    # symlink games: a directory and a socket path pointing out of bounds
+    os.symlink("/etc", os.path.join(g.tmp, "link"))
+    os.symlink("/etc/passwd", os.path.join(g.tmp, "sock-link"))
     yield g
     g.close()
 
@@ -100,6 +123,8 @@ def grp():
 def send(proc, req):
     c = Client(proc.sock_path, timeout=10)
     try:
+        if req[0] == "policy":
+            return c.call_raw("attach", {"devargs": req[1].format(tmp=proc.group.tmp)})
         if req[0] == "call":
             return c.call_raw(req[1], req[2])
         c.send_raw(req[1])
@@ -120,6 +145,9 @@ def test_bad_input(grp, row, target):
     if errno:
         assert resp["error"]["data"]["errno"] == errno, resp
         assert resp["error"]["data"]["reason"], resp  # never a bare "failed"
+    if req[0] == "policy":
+        assert resp["error"]["data"]["reason"].startswith("policy: "), resp
+        assert req[2] in resp["error"]["data"]["reason"], resp
     assert grp.lists() == before
     assert before[0] == {0: "net_null0"}
 

@@ -83,9 +83,11 @@ def console_list(proc):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("origin", ORIGINS)
-def test_plan_verbatim_console(group_factory, kind, origin):
-    """The plan's console sessions, word for word, in three consoles."""
-    g = group_factory(secondaries=2, console=True)
+def test_plan_verbatim_console(group_factory, workdir, kind, origin):
+    """The plan's console sessions, word for word, in three consoles run
+    with their built-in policy from a directory of their own (the plan's
+    relative vhost socket "vhost-net" lands there)."""
+    g = group_factory(secondaries=2, console=True, policy=None, cwd=workdir)
     devargs, name = KINDS[kind](g, factory=group_factory)
     assert "Auto-detected process type: PRIMARY" in g.primary.logtext()
     for s in g.secondaries:

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets with clang and run each for a while.
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]
+#
+# SECONDS per target (default 60); TARGETs are names like "request" (default:
+# every tests/fuzz/fuzz_<name>.c). Independent of meson: the targets are
+# compiled straight from src/common into $HOTPLUGD_BUILDDIR/fuzz (default
+# build/fuzz), so CI can call this without reconfiguring anything.
+#
+# Each target fuzzes a scratch copy of tests/fuzz/corpus/<name>/ (the seeds
+# in the repository are never modified), with tests/fuzz/<name>.dict when it
+# exists. Any crash-, leak-, timeout- or oom- artifact fails the target; the
+# artifacts are kept in <builddir>/fuzz/<name>/artifacts/ and the full log in
+# <builddir>/fuzz/<name>/log. The last line is "N passed, N failed".
+#
+# Environment: FUZZ_CC (default clang), HPD_FUZZ_ALLOW (tags of known bugs
+# whose invariants are not enforced, see fuzz_common.h), FUZZ_ARGS (extra
+# libFuzzer flags, e.g. "-jobs=4" or "-seed=1").
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/fuzz
+builddir=${HOTPLUGD_BUILDDIR:-$top/build}
+out=$builddir/fuzz
+cc=${FUZZ_CC:-clang}
+secs=${1:-60}
+shift $(( $# > 0 ? 1 : 0 ))
+
+# Everything a target may exercise; pure code only (no DPDK, no libevent).
+# A new pure source under test goes here and in meson.build's common list.
+common_srcs=(jsonrpc.c errname.c devargs.c)
+
+case $secs in
+  ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
+esac
+if ! command -v "$cc" >/dev/null; then
+  echo "$cc not found: apt-get install clang libclang-rt-dev (or set FUZZ_CC)" >&2
+  exit 2
+fi
+
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  targets=()
+  for f in "$here"/fuzz_*.c; do
+    n=${f##*/fuzz_}
+    targets+=("${n%.c}")
+  done
+fi
+
+jansson_flags=$(pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
+cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+  -Wall -Wextra -Wno-unused-parameter -I"$top/src/common")
+srcs=()
+for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
+
+mkdir -p "$out"
+passed=0
+failed=0
+for t in "${targets[@]}"; do
+  name=fuzz_$t
+  dir=$out/$t
+  rm -rf "$dir"
+  mkdir -p "$dir/corpus" "$dir/artifacts"
+  # shellcheck disable=SC2086 # jansson_flags is a word list
+  if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" $jansson_flags \
+       -o "$out/$name" >"$dir/build.log" 2>&1; then
+    echo "$name: build failed:"
+    sed 's/^/  /' "$dir/build.log" | head -20
+    failed=$((failed + 1))
+    continue
+  fi
+  if [ -d "$here/corpus/$t" ]; then
+    cp -R "$here/corpus/$t/." "$dir/corpus/"
+  fi
+  args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -detect_leaks=1
+    -print_final_stats=1 -artifact_prefix="$dir/artifacts/")
+  [ -f "$here/$t.dict" ] && args+=(-dict="$here/$t.dict")
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # FUZZ_ARGS is a word list
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    "$out/$name" "${args[@]}" ${FUZZ_ARGS:-} "$dir/corpus" >"$dir/log" 2>&1
+  rc=$?
+  elapsed=$(( $(date +%s) - start ))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
+  # -jobs/-workers write the stats to fuzz-N.log files instead
+  if [ -z "$execs" ] && ls "$dir"/fuzz-*.log >/dev/null 2>&1; then
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir"/fuzz-*.log |
+      awk '{ s += $1 } END { print s + 0 }')
+  fi
+  artifacts=()
+  for a in "$dir"/artifacts/{crash,leak,timeout,oom}-*; do
+    [ -e "$a" ] && artifacts+=("$a")
+  done
+  echo "$name: ${execs:-0} executions in $elapsed s, ${#artifacts[@]} crashes"
+  if [ ${#artifacts[@]} -eq 0 ] && [ $rc -eq 0 ]; then
+    passed=$((passed + 1))
+    continue
+  fi
+  failed=$((failed + 1))
+  [ ${#artifacts[@]} -eq 0 ] && echo "  libFuzzer exited with $rc (see $dir/log)"
+  # What failed, where, and on which input: enough to file the bug.
+  grep -m3 -E 'fuzz invariant violated|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY:' \
+    "$dir/log" | sed 's/^/  /'
+  for a in "${artifacts[@]}"; do
+    echo "  artifact: $a"
+    echo "  hex: $(od -An -v -tx1 "$a" | tr -d ' \n' | cut -c1-400)"
+  done
+  echo "  log: $dir/log"
+done
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
