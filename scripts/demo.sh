@@ -21,7 +21,7 @@ hpctl() { echo "\$ hpctl $*"; "$bin/src/ctl/hpctl" -r "$rd" --file-prefix "$pref
 # --no-pci: the demo uses virtual devices only, and must never touch the
 # host's own PCI devices.
 eal=(--no-pci --file-prefix "$prefix" --proc-type=auto --log-level=*:warning)
-"$bin/src/daemon/hotplugd" -l 0 "${eal[@]}" -- -r "$rd" -n demo-primary 2>"$rd/primary.log" &
+"$bin/src/daemon/hotplugd" -l 0 "${eal[@]}" -- -r "$rd" -n demo-primary --no-state 2>"$rd/primary.log" &
 pids+=($!)
 wait_sock "$rd/$prefix/control.sock"
 "$bin/src/daemon/hotplugd" -l 1 "${eal[@]}" -- -r "$rd" -n demo-secondary 2>"$rd/secondary.log" &

@@ -7,6 +7,7 @@
 #include "dev.h"
 #include "hotplugd.h"
 #include "members.h"
+#include "state.h"
 
 static void status(struct api_req *req)
 {
@@ -26,6 +27,7 @@ static void status(struct api_req *req)
 		json_object_set_new(s, "members", json_integer(members_count()));
 		json_object_set_new(s, "queued_operations", json_integer(engine_queued()));
 		json_object_set_new(s, "devargs_policy", json_string(hpd.policy.source));
+		json_object_set_new(s, "state", state_status());
 		json_object_set_new(s, "unresponsive_policy", json_string(
 			hpd.opt.policy == HPD_POLICY_FENCE ? "fence" : "refuse"));
 	} else {

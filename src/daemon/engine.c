@@ -19,6 +19,7 @@
 #include "log.h"
 #include "members.h"
 #include "mp.h"
+#include "state.h"
 #include "worker.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
@@ -110,8 +111,22 @@ static void publish(struct op *op, const char *event)
 	events_publish(event, d);
 }
 
+static void answer(void *arg);
+
+/* A change is answered once it is also on disk: a client told "attached"
+ * gets the device back after a restart. */
 static void finish(struct op *op)
 {
+	if (op->res.rc == 0)
+		state_save_then(answer, op);
+	else
+		answer(op);
+}
+
+static void answer(void *arg)
+{
+	struct op *op = arg;
+
 	op->res.ms = ms_since(&op->t0);
 	if (op->res.rc)
 		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
@@ -119,6 +134,7 @@ static void finish(struct op *op)
 	else
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
+	hpd_notify_status();
 	op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
 	free(op->acks);

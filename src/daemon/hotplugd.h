@@ -42,6 +42,8 @@ struct hpd_options {
 	const char *admin_group;
 	const char *read_group;
 	const char *policy_file;
+	const char *state_file;   /* NULL: none */
+	const char *devices_file; /* declarative start-up list */
 };
 
 struct hpd {
@@ -68,6 +70,8 @@ static inline bool hpd_is_primary(void)
 }
 
 double hpd_uptime(void);
+/* systemd STATUS= line: what the process is doing now */
+void hpd_notify_status(void);
 void hpd_shutdown(int status); /* leave the loop, exit with status */
 extern int hpd_exit_status;
 

@@ -4,6 +4,7 @@
  * Start-up and shutdown order; everything else lives in its own file.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "members.h"
 #include "mp.h"
 #include "relay.h"
+#include "state.h"
 #include "worker.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
@@ -75,6 +77,10 @@ static void usage(FILE *f, const char *prog)
 		"      --policy FILE         devargs policy (default /etc/hotplugd/policy.json\n"
 		"                            if present, else built in; see hotplugd(8))\n"
 		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
+		"      --state-file FILE     primary: record devices here and restore them at\n"
+		"                            start (default /var/lib/hotplugd/<prefix>/state.json)\n"
+		"      --no-state            no state file\n"
+		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
 		"  -h, --help, -V, --version\n", prog);
 }
@@ -91,11 +97,12 @@ static int parse_int(const char *s, int min, int max, const char *what)
 	return (int)v;
 }
 
-/* Returns true to continue, false when done (--print-eal-args). */
+static bool no_state;
+
 static void parse_options(int argc, char **argv)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE };
+	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -110,6 +117,9 @@ static void parse_options(int argc, char **argv)
 		{"admin-group", required_argument, NULL, O_AGRP},
 		{"log-level", required_argument, NULL, O_LOG},
 		{"policy", required_argument, NULL, O_POLFILE},
+		{"state-file", required_argument, NULL, O_STATE},
+		{"no-state", no_argument, NULL, O_NOSTATE},
+		{"devices", required_argument, NULL, O_DEVICES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -140,6 +150,9 @@ static void parse_options(int argc, char **argv)
 		case O_RGRP: hpd.opt.read_group = optarg; break;
 		case O_AGRP: hpd.opt.admin_group = optarg; break;
 		case O_POLFILE: hpd.opt.policy_file = optarg; break;
+		case O_STATE: hpd.opt.state_file = optarg; break;
+		case O_NOSTATE: no_state = true; break;
+		case O_DEVICES: hpd.opt.devices_file = optarg; break;
 		case O_LOG:
 			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);
@@ -191,6 +204,30 @@ static void on_mp(struct inbox_item *it)
 	}
 }
 
+/* Pings come from the loop itself, so a stuck loop stops them and systemd
+ * restarts the daemon. */
+static void watchdog_ping(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void watchdog_init(void)
+{
+	static struct event *ev;
+	uint64_t usec;
+	struct timeval tv;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	usec /= 2;
+	tv.tv_sec = usec / 1000000;
+	tv.tv_usec = usec % 1000000;
+	ev = event_new(hpd.base, -1, EV_PERSIST, watchdog_ping, NULL);
+	event_add(ev, &tv);
+	sd_notify(0, "WATCHDOG=1");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what, (void)arg;
@@ -219,6 +256,24 @@ static int load_policy(void)
 	return 0;
 }
 
+/* The default state file lives under /var/lib/hotplugd/<prefix>/. */
+static int state_path(char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (hpd.opt.state_file) {
+		snprintf(buf, len, "%s", hpd.opt.state_file);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/var/lib/hotplugd/%.64s", hpd.prefix);
+	if ((mkdir("/var/lib/hotplugd", 0750) < 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
+		return -errno;
+	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int make_group_dir(void)
 {
 	if (mkdir(hpd.paths.runtime, 0755) < 0 && errno != EEXIST)
@@ -232,7 +287,7 @@ static int make_group_dir(void)
 	return 0;
 }
 
-static void notify_status(void)
+void hpd_notify_status(void)
 {
 	if (hpd_is_primary())
 		sd_notifyf(0, "STATUS=%u devices, %u members", dev_count(), members_count());
@@ -243,7 +298,7 @@ static void notify_status(void)
 int main(int argc, char **argv)
 {
 	struct event *sigs[2];
-	char **eal_argv;
+	char **eal_argv, state_buf[PATH_MAX];
 	int eal_argc, rc, ours;
 	bool print_only = false;
 
@@ -311,6 +366,11 @@ int main(int argc, char **argv)
 		goto out_eal;
 	}
 	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
+	if (hpd_is_primary() && !no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
+		log_err("state file: %s", strerror(-rc));
+		goto out_eal;
+	}
+	state_init(hpd_is_primary() && !no_state ? state_buf : NULL);
 	if (load_policy() != 0) {
 		rc = -EINVAL;
 		goto out_eal;
@@ -355,7 +415,10 @@ int main(int argc, char **argv)
 	log_notice("%s %s pid %d ready: control socket %s", hpd_is_primary() ? "primary" :
 		   "secondary", hpd.name, hpd.pid, hpd.sock_path);
 	sd_notify(0, "READY=1");
-	notify_status();
+	hpd_notify_status();
+	if (hpd_is_primary())
+		state_restore(hpd.opt.devices_file);
+	watchdog_init();
 
 	event_base_dispatch(hpd.base);
 

@@ -80,6 +80,7 @@ static void remove_member(struct member *m, const char *why)
 	log_notice("member %d (%s) left: %s", pid, m->name, why);
 	events_publish("member.left", member_event(m, fenced ? "fenced" : why));
 	member_free(m);
+	hpd_notify_status();
 	engine_member_gone(pid);
 }
 
@@ -121,6 +122,7 @@ int members_join(pid_t pid, const char *name)
 	}
 	TAILQ_INSERT_TAIL(&members, m, next);
 	log_notice("member %d (%s) joined", pid, m->name);
+	hpd_notify_status();
 	events_publish("member.joined", member_event(m, "joined"));
 	return 0;
 }

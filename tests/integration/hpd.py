@@ -148,6 +148,7 @@ class Proc:
 
     def __init__(self, group, role, console=False, extra=(), env=None, wrap=(), cwd=None):
         self.group = group
+        self.role = role
         self.console = console
         self.lcore = 0 if role == "primary" else 1
         exe = CONSOLE if console else HOTPLUGD
@@ -167,10 +168,19 @@ class Proc:
         if console:
             os.set_blocking(self.p.stdout.fileno(), False)
             self.expect_prompt(timeout=30)
-        wait_for(lambda: os.path.exists(self.sock_path) or self.p.poll() is not None,
+        wait_for(lambda: self.accepting() or self.p.poll() is not None,
                  30, f"{role} control socket")
         if self.p.poll() is not None:
             raise RuntimeError(f"{role} exited with {self.p.returncode}: {self.logtext()}")
+
+    def accepting(self):
+        """The socket answers (a file left by a dead process does not)."""
+        try:
+            c = Client(self.sock_path, timeout=5)
+        except OSError:
+            return False
+        c.close()
+        return True
 
     @property
     def sock_path(self):
@@ -179,7 +189,7 @@ class Proc:
         return os.path.join(self.group.rundir, self.group.prefix, f"member.{self.pid}.sock")
 
     def is_primary(self):
-        return self is self.group.procs[0] if self.group.procs else True
+        return self.role == "primary"
 
     def logtext(self):
         self.log.flush()
@@ -250,6 +260,9 @@ class Group:
         self.rundir = os.path.join(self.tmp, "run")
         self.daemon_args = list(daemon_args)
         self.cwd = cwd
+        # the state file stays in the test's own directory
+        if "--no-state" not in self.daemon_args and "--state-file" not in self.daemon_args:
+            self.daemon_args += ["--state-file", os.path.join(self.tmp, "state.json")]
         if policy is True:
             # the built-in policy's socket directory is under the runtime
             # directory; tests also make sockets and files in their tmp
@@ -279,6 +292,11 @@ class Group:
         wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),
                  10, "secondary to join")
         return p
+
+    def restart_primary(self, extra=()):
+        """Start a new primary for this group (the old one is gone)."""
+        self.procs[0] = Proc(self, "primary", cwd=self.cwd, extra=extra)
+        return self.procs[0]
 
     @property
     def primary(self):

@@ -306,4 +306,3 @@ if [ "${HPD_PREPARED:-0}" != 1 ]; then
 		export HPD_PREPARED=1
 	fi
 fi
-return 0 2>/dev/null || true

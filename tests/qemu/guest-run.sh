@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Stage 2 of the QEMU guest, run by the initramfs /init inside the chroot of
 # the host's root file system (read-only 9p). Not meant for the host.
 #
@@ -24,11 +25,11 @@ read -r _ memkb _ </proc/meminfo
 echo "guest-run: [$(up)] kernel $kver, $(nproc) cpu(s), $((memkb / 1024)) MiB"
 
 [ -n "${HPD_TRACE:-}" ] && { PS4='+[$(cut -d" " -f1 /proc/uptime)] '; set -x; }
-# shellcheck source=guest-prep.sh
+# shellcheck source=tests/qemu/guest-prep.sh
 . "$HPD_QEMU_DIR/guest-prep.sh" >"$HPD_RESULTS/guest-prep.log" 2>&1
 prep_rc=$?
 cat "$HPD_RESULTS/guest-prep.log"
-if [ $prep_rc -ne 0 ]; then
+if [ "$prep_rc" -ne 0 ]; then
 	echo "guest-run: guest-prep.sh failed ($prep_rc)" >&2
 	exit 125
 fi

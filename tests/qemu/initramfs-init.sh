@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the tiny initramfs built by run-guest.sh (busybox sh, PID 1).
 #
 # Loads the virtio + 9p modules listed in /modules.list, mounts the host's

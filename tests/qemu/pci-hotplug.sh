@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # PCI hot-unplug/replug of the guest's NIC at the QEMU level; runs INSIDE the
 # guest:
 #   tests/qemu/run-guest.sh --nic e1000       --script tests/qemu/pci-hotplug.sh

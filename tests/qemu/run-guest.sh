@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2054  # QEMU options are comma-separated by design
 # Boots a tiny QEMU guest with an emulated NIC and runs a test script in it,
 # so that physical-device (PCI) tests never touch this machine's own PCI
 # devices. See tests/qemu/README.md.
@@ -6,6 +7,12 @@
 #   tests/qemu/run-guest.sh --nic e1000|virtio-vfio --script PATH
 #                           [--results DIR] [--timeout SEC] [--mem MB]
 #                           [--smp N] [--hugepages N] [--verbose]
+#
+# Environment: HOTPLUGD_BUILDDIR (cache in $HOTPLUGD_BUILDDIR/qemu),
+# HPD_QEMU_TCG_THREAD=single|multi (default single: faster here),
+# HPD_BIND_METHOD=devbind|sysfs (guest bind helpers; sysfs is faster),
+# HPD_QEMU_ACCEL=tcg|kvm, HPD_QEMU_CPU, HPD_GUEST_KERNEL=<version>,
+# HPD_TRACE=1 (bash -x of the guest preparation, with guest timestamps).
 #
 # The guest's root is this machine's root, read-only over 9p, so PATH (and
 # the project's build tree, DPDK, kernel modules) are seen at the same paths.
@@ -23,12 +30,12 @@ top=$(cd "$here/../.." && pwd)
 builddir=${HOTPLUGD_BUILDDIR:-$top/build}
 qbuild=$builddir/qemu
 
-nic= script= results= timeout=300 mem=${HPD_QEMU_MEM:-512} smp=${HPD_QEMU_SMP:-2}
+nic='' script='' results='' timeout=300 mem=${HPD_QEMU_MEM:-512} smp=${HPD_QEMU_SMP:-2}
 hugepages=${HPD_HUGEPAGES:-64} verbose=0
 accel=${HPD_QEMU_ACCEL:-tcg}
 
 usage() {
-	sed -n '5,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '/^#   tests\/qemu\/run-guest.sh/,/^#$/p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 say() { printf '[qemu] %s\n' "$*" >&2; }
@@ -77,6 +84,7 @@ guest_kernel() {
 		echo "$HPD_GUEST_KERNEL"
 		return
 	fi
+	# shellcheck disable=SC2012
 	for v in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
 		if [ -f "/lib/modules/$v/modules.dep" ]; then
 			echo "$v"
@@ -147,7 +155,7 @@ ordered_modules() {
 		[ -n "$rel" ] || continue # builtin
 		deps=$(grep -E "^${rel//./\\.}:" "$moddir/modules.dep" | cut -d: -f2)
 		# modules.dep lists a module's dependencies so that the last loads first.
-		for d in $(echo $deps | tr ' ' '\n' | tac) "$rel"; do
+		for d in $(echo "$deps" | tr ' ' '\n' | tac) "$rel"; do
 			case "$seen" in *" $d "*) continue ;; esac
 			seen="$seen$d "
 			echo "$d"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Smoke test of the QEMU PCI harness; runs INSIDE the guest:
 #   tests/qemu/run-guest.sh --nic e1000       --script tests/qemu/smoke.sh
 #   tests/qemu/run-guest.sh --nic virtio-vfio --script tests/qemu/smoke.sh
@@ -12,7 +13,7 @@ if [ "${HPD_IN_GUEST:-0}" != 1 ] || ! grep -qw 'hpd.guest=1' /proc/cmdline; then
 	exit 2
 fi
 # guest-run.sh exported the helpers; sourcing again is harmless.
-# shellcheck source=guest-prep.sh
+# shellcheck source=tests/qemu/guest-prep.sh
 declare -F hpd_result >/dev/null || . "$HPD_QEMU_DIR/guest-prep.sh"
 
 addr=${HPD_PCI_ADDR:-}

@@ -1,0 +1,443 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Tests of what hotplugd ships for systemd and for operators:
+#   - systemd-analyze verify of every unit, clean (no warning at all)
+#   - sysusers.d and tmpfiles.d entries applied to a scratch root
+#   - man pages: scdoc builds them, they name every option and command of
+#     --help, and the units' Documentation= references resolve
+#   - socket activation (systemd-socket-activate) and the bash completion
+#     against that daemon
+#   - readiness: READY=1 / STATUS= / STOPPING=1 (and WATCHDOG=1 once the
+#     daemon sends it) on a NOTIFY_SOCKET of our own; a secondary's
+#     readiness and its exit status 75 when the primary dies
+#   - the sandbox of the units: a group run with the units' capability
+#     bounding set, no-new-privileges and umask, in a network namespace of
+#     its own, attaches, starts, stops and detaches virtual devices, and
+#     every system call it makes is in the units' SystemCallFilter=
+#
+#   tests/units/test_units.sh            (HOTPLUGD_BUILDDIR, default build/)
+#
+# The daemons run with --no-pci, file prefixes of their own, a runtime
+# directory under a temporary directory, and are stopped (only they) at the
+# end. Needs root and free hugepages for the daemon tests, otherwise those
+# are skipped. Last line: "N passed, N failed"; exit 1 if anything failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=${HOTPLUGD_BUILDDIR:-$top/build}
+hotplugd=$builddir/src/daemon/hotplugd
+hpctl=$builddir/src/ctl/hpctl
+unitlib=$here/unitlib.py
+units=(hotplugd.service hotplugd.socket hotplugd-secondary@.service)
+START_DEADLINE=60 # seconds: EAL initialisation on a loaded machine
+
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
+skip() { echo "skip - $*"; }
+check() { # check NAME COMMAND... : ok when COMMAND succeeds
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+# Count the "ok -"/"FAIL -" lines of a helper, pass the rest through.
+tally() {
+	local line
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"ok - "*) passed=$((passed + 1)) ;;
+		"FAIL - "*) failed=$((failed + 1)) ;;
+		esac
+	done
+}
+# wait_until DEADLINE_S COMMAND...: poll COMMAND until it succeeds or the
+# deadline passes.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || return 1
+		sleep 0.05
+	done
+}
+
+# The units as a test can load them: ExecStart= pointing at the build tree
+# (systemd-analyze verify insists that the executable exists).
+render_units() { # DIR
+	local u
+	mkdir -p "$1"
+	for u in "${units[@]}"; do
+		sed "s|/usr/sbin/hotplugd|$hotplugd|g" "$top/systemd/$u" >"$1/$u"
+	done
+}
+
+# The values of a unit setting, space separated (every line of it).
+unit_setting() { # UNIT KEY
+	sed -n "s/^$2=//p" "$top/systemd/$1" | tr '\n' ' '
+}
+
+# Every system call a systemd syscall-filter set expression allows.
+expand_syscalls() { # @group|name ...
+	local -a queue=("$@")
+	local -A seen=()
+	local g t
+	while ((${#queue[@]})); do
+		g=${queue[0]}
+		queue=("${queue[@]:1}")
+		[[ -n ${seen[$g]-} ]] && continue
+		seen[$g]=1
+		if [[ $g != @* ]]; then
+			echo "$g"
+			continue
+		fi
+		for t in $(systemd-analyze syscall-filter "$g" 2>/dev/null | grep -v '^ *#' | tail -n +2); do
+			queue+=("$t")
+		done
+	done | sort -u
+}
+
+# ---------------------------------------------------------------------------
+# Sandbox test body, run by ourselves in a new network namespace:
+#   test_units.sh --sandbox TMP PREFIX CAPS HAS_STATE
+if [[ ${1-} == --sandbox ]]; then
+	tmp=$2 prefix=$3 caps=$4 has_state=$5
+	run=$tmp/run
+	group=$run/$prefix
+	status=0
+	say() { echo "$*"; }
+	sfail() { echo "FAIL - $*"; status=1; }
+	sok() { echo "ok - $*"; }
+	ip link set lo up &&
+		ip link add "vethu$$" type veth peer name "vethv$$" &&
+		ip link set "vethu$$" up && ip link set "vethv$$" up ||
+		{ sfail "sandbox: cannot create a veth pair"; exit 1; }
+
+	export RUNTIME_DIRECTORY=$run
+	unset HOTPLUGD_RUNTIME_DIR NOTIFY_SOCKET LISTEN_FDS LISTEN_PID
+	umask 0027 # UMask= of the units
+	ids=(--clear-groups)
+	getent group hotplugd >/dev/null && ids+=(--regid hotplugd)
+	sandbox=(setpriv --bounding-set=-all,"$caps" --inh-caps=-all --no-new-privs "${ids[@]}")
+	trace() { # NAME: strace, when there is one, writing a summary per process
+		if command -v strace >/dev/null; then
+			echo strace -f -qq -c -o "$tmp/syscalls.$1"
+		fi
+	}
+	eal=(-l 0 --no-pci --file-prefix "$prefix")
+	state=()
+	if [[ $has_state == yes ]]; then
+		mkdir -p "$tmp/state"
+		state=(--state-file "$tmp/state/state.json")
+	fi
+	# shellcheck disable=SC2046
+	"${sandbox[@]}" $(trace primary) "$hotplugd" "${eal[@]}" --proc-type=primary -- \
+		-n sandbox-primary "${state[@]}" >"$tmp/sandbox-primary.log" 2>&1 &
+	ppid_=$!
+	if ! wait_until "$START_DEADLINE" test -S "$group/control.sock"; then
+		sfail "sandbox: primary did not start: $(tail -n 5 "$tmp/sandbox-primary.log" | tr '\n' '|')"
+		kill "$ppid_" 2>/dev/null
+		exit 1
+	fi
+	primary_pid=$(python3 "$unitlib" rpc "$group/control.sock" status |
+		grep -o '"pid": [0-9]*' | grep -o '[0-9]*$')
+	# The sandbox is real: the daemon's bounding set and no_new_privs.
+	got=$(awk '/^(CapBnd|NoNewPrivs):/ {print $1 $2}' "/proc/$primary_pid/status" | tr '\n' ' ')
+	bnd=$(awk '/^CapBnd:/ {print $2}' "/proc/$primary_pid/status")
+	names=$(command -v capsh >/dev/null && capsh --decode="$bnd" | sed 's/.*=//')
+	expected=$(tr ',+' '\n ' <<<"$caps" | sed 's/^ *//; s/^/cap_/' | sort | tr '\n' ',')
+	if [[ $got == *"NoNewPrivs:1"* ]] &&
+		{ [[ -z $names ]] || [[ $(tr ',' '\n' <<<"$names" | sort | tr '\n' ',') == "$expected" ]]; }; then
+		sok "sandbox: the primary runs with no_new_privs and the bounding set ${names:-$bnd}"
+	else
+		sfail "sandbox: not sandboxed as intended: $got ${names:-}"
+	fi
+	# shellcheck disable=SC2046
+	"${sandbox[@]}" $(trace secondary) "$hotplugd" "${eal[@]}" --proc-type=secondary -- \
+		-n sandbox-secondary "${state[@]}" >"$tmp/sandbox-secondary.log" 2>&1 &
+	spid_=$!
+	joined() { [[ $("$hpctl" -r "$run" --file-prefix "$prefix" --json ps 2>/dev/null |
+		grep -o '"role":"secondary"') ]]; }
+	if wait_until "$START_DEADLINE" joined; then
+		sok "sandbox: a secondary joins the primary"
+	else
+		sfail "sandbox: the secondary did not join: $(tail -n 5 "$tmp/sandbox-secondary.log" | tr '\n' '|')"
+	fi
+
+	h=("$hpctl" -r "$run" --file-prefix "$prefix")
+	devices=(
+		"net_null0|net_null0|"
+		"net_ring0|net_ring0|"
+		"net_af_packet,iface=vethu$$|net_af_packet|CAP_NET_RAW, CAP_NET_ADMIN, AF_PACKET"
+		"net_tap0,iface=tapu$$|net_tap0|CAP_NET_ADMIN, AF_NETLINK, AF_INET"
+		"net_vhost0,iface=$group/sockets/vh0,queues=1,client=0|net_vhost0|AF_UNIX"
+	)
+	for d in "${devices[@]}"; do
+		IFS='|' read -r devargs name needs <<<"$d"
+		what="sandbox: attach, start, stop $name${needs:+ (needs $needs)}"
+		if out=$("${h[@]}" attach "$devargs" 2>&1) &&
+			out=$("${h[@]}" start "$name" 2>&1) &&
+			out=$("${h[@]}" stop "$name" 2>&1); then
+			sok "$what"
+		else
+			sfail "$what: $out"
+		fi
+	done
+	if out=$("${h[@]}" check 2>&1); then sok "sandbox: every member agrees ($out)"; else sfail "sandbox: check: $out"; fi
+	if [[ $has_state == yes ]]; then
+		if grep -q net_vhost0 "$tmp/state/state.json" 2>/dev/null; then
+			sok "sandbox: the state file records the devices"
+		else
+			sfail "sandbox: state file: $(cat "$tmp/state/state.json" 2>&1)"
+		fi
+	fi
+	for d in "${devices[@]}"; do
+		IFS='|' read -r devargs name needs <<<"$d"
+		out=$("${h[@]}" detach "$name" 2>&1) || sfail "sandbox: detach $name: $out"
+	done
+	kill -TERM "$primary_pid"
+	wait "$ppid_"
+	prc=$?
+	wait "$spid_"
+	src=$?
+	[[ $prc == 0 ]] && sok "sandbox: primary exits 0" ||
+		sfail "sandbox: primary exit status $prc: $(tail -n 5 "$tmp/sandbox-primary.log" | tr '\n' '|')"
+	[[ $src == 75 ]] && sok "sandbox: secondary exits 75 after its primary" ||
+		sfail "sandbox: secondary exit status $src: $(tail -n 5 "$tmp/sandbox-secondary.log" | tr '\n' '|')"
+	ip link del "vethu$$" 2>/dev/null
+	exit $status
+fi
+
+# ---------------------------------------------------------------------------
+tmp=$(mktemp -d /tmp/hpd-units.XXXXXX)
+# DPDK file prefixes of our own: "hpdu<pid>x" + a letter, so that the
+# clean-up globs below match nothing of any other run.
+pfx=hpdu$$x
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait_until 10 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+	rm -rf /var/run/dpdk/"$pfx"?
+	rm -f /dev/hugepages/"$pfx"?map_*
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for prog in "$hotplugd" "$hpctl"; do
+	[[ -x $prog ]] || { echo "$prog missing: build first (ninja -C $builddir)"; echo "0 passed, 1 failed"; exit 1; }
+done
+command -v python3 >/dev/null || { echo "python3 missing"; echo "0 passed, 1 failed"; exit 1; }
+# A hotplugd that keeps a state file (/var/lib/hotplugd/<prefix>/ by
+# default) is told not to, or to keep it in our directory.
+has_state=no
+"$hotplugd" -- --help 2>&1 | grep -q -- --no-state && has_state=yes
+nostate=()
+[[ $has_state == yes ]] && nostate=(--no-state)
+
+# --- 1. systemd-analyze verify ---------------------------------------------
+if command -v systemd-analyze >/dev/null; then
+	render_units "$tmp/units"
+	for u in "${units[@]}" hotplugd-secondary@units-test.service; do
+		out=$(cd "$tmp/units" && systemd-analyze verify --man=no "./$u" 2>&1)
+		rc=$?
+		if [[ $rc == 0 && -z $out ]]; then
+			ok "systemd-analyze verify $u: clean"
+		else
+			fail "systemd-analyze verify $u (status $rc): $out"
+		fi
+	done
+	# The analyser's own summary, for the record (not a pass/fail criterion).
+	for u in hotplugd.service hotplugd-secondary@units-test.service; do
+		level=$(cd "$tmp/units" && systemd-analyze security --offline=yes "./$u" 2>/dev/null |
+			grep -o 'Overall exposure level.*')
+		[[ -n $level ]] && echo "#   $level"
+	done
+else
+	skip "systemd-analyze verify: systemd-analyze not installed"
+fi
+
+# --- 2. sysusers.d and tmpfiles.d, applied to a scratch root ----------------
+if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+	root=$tmp/root
+	mkdir -p "$root/etc"
+	if out=$(systemd-sysusers --root="$root" "$top/systemd/sysusers.d/hotplugd.conf" 2>&1) &&
+		grep -q '^hotplugd:' "$root/etc/group" && grep -q '^hotplugd-admin:' "$root/etc/group"; then
+		ok "sysusers.d: creates groups hotplugd and hotplugd-admin"
+	else
+		fail "sysusers.d: $out"
+	fi
+	gid=$(sed -n 's/^hotplugd:x:\([0-9]*\):.*/\1/p' "$root/etc/group")
+	if out=$(systemd-tmpfiles --root="$root" --create "$top/systemd/tmpfiles.d/hotplugd.conf" 2>&1) &&
+		[[ $(stat -c '%a %u %g' "$root/run/hotplugd") == "750 0 $gid" &&
+		$(stat -c '%a %u %g' "$root/var/lib/hotplugd") == "750 0 $gid" ]]; then
+		ok "tmpfiles.d: /run/hotplugd and /var/lib/hotplugd are 0750 root:hotplugd"
+	else
+		fail "tmpfiles.d: $out $(stat -c '%n %a %u %g' "$root/run/hotplugd" "$root/var/lib/hotplugd" 2>&1)"
+	fi
+else
+	skip "sysusers.d/tmpfiles.d: systemd-sysusers or systemd-tmpfiles not installed"
+fi
+
+# --- 3. man pages --------------------------------------------------------------
+mandir=$tmp/man/man8
+mkdir -p "$mandir"
+if command -v scdoc >/dev/null; then
+	for page in hotplugd.8 hpctl.8; do
+		if out=$(scdoc <"$top/docs/man/$page.scd" 2>&1 >"$mandir/$page"); then
+			ok "scdoc builds $page"
+		else
+			fail "scdoc $page: $out"
+		fi
+	done
+else
+	skip "man pages: scdoc not installed"
+fi
+# Every option and command of --help is documented.
+missing=
+for o in $("$hotplugd" -- --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	grep -q -- "\*$o\*" "$top/docs/man/hotplugd.8.scd" || missing+=" $o"
+done
+check "hotplugd.8 documents every option of hotplugd --help${missing:+ (missing:$missing)}" test -z "$missing"
+missing=
+help=$("$hpctl" --help 2>&1)
+for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u) \
+	$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$help"); do
+	grep -q -- "\*$o\*" "$top/docs/man/hpctl.8.scd" || missing+=" $o"
+done
+check "hpctl.8 documents every option and command of hpctl --help${missing:+ (missing:$missing)}" test -z "$missing"
+if command -v systemd-analyze >/dev/null && command -v man >/dev/null && [[ -s $mandir/hotplugd.8 ]]; then
+	out=$(cd "$tmp/units" && MANPATH=$tmp/man systemd-analyze verify --man=yes ./hotplugd.service 2>&1)
+	check "units: Documentation= man pages resolve${out:+ ($out)}" test -z "$out"
+fi
+
+# --- daemon tests: root and hugepages -----------------------------------------
+free_huge=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+if [[ $EUID != 0 ]]; then
+	skip "daemon tests: not root"
+elif [[ ${free_huge:-0} -lt 16 ]] || ! grep -q ' /dev/hugepages hugetlbfs' /proc/mounts; then
+	skip "daemon tests: no hugetlbfs on /dev/hugepages or fewer than 16 free hugepages"
+else
+	# --- 4. socket activation -------------------------------------------------
+	run=$tmp/run
+	P=${pfx}a
+	sock=$run/$P/control.sock
+	mkdir -p "$run/$P"
+	if command -v systemd-socket-activate >/dev/null; then
+		systemd-socket-activate -l "$sock" -E RUNTIME_DIRECTORY="$run" \
+			"$hotplugd" -l 0 --no-pci --file-prefix "$P" --proc-type=primary -- \
+			-r "$run" -n units-activated "${nostate[@]}" >"$tmp/activated.log" 2>&1 &
+		apid=$!
+		pids+=("$apid")
+		# It listens first and starts hotplugd on the first connection, which
+		# then waits for the EAL: the call has the start-up deadline.
+		wait_until 10 test -S "$sock"
+		if ans=$(python3 "$unitlib" rpc "$sock" status --deadline "$START_DEADLINE" 2>&1) &&
+			[[ $ans == *'"id": 1'* && $ans == *'"role": "primary"'* ]]; then
+			ok "socket activation: status answered on the socket passed by systemd"
+		else
+			fail "socket activation: $ans; log: $(tail -n 5 "$tmp/activated.log" | tr '\n' '|')"
+		fi
+		check "socket activation: the daemon logs \"control socket passed by systemd\"" \
+			grep -q "control socket passed by systemd" "$tmp/activated.log"
+
+		# --- 5. bash completion, against that daemon --------------------------
+		h=("$hpctl" -r "$run" --file-prefix "$P")
+		"${h[@]}" attach net_null0 >/dev/null && "${h[@]}" attach net_ring0 >/dev/null &&
+			"${h[@]}" start net_null0 >/dev/null ||
+			fail "completion: cannot set up net_null0 (started) and net_ring0 (stopped)"
+		# complete WORD... CURRENT: COMPREPLY, sorted, one line
+		complete_words() {
+			bash --norc --noprofile -c '
+				source "$1"; shift
+				COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+				COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+				_hpctl
+				printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+				_ "$top/contrib/bash-completion/hpctl" "$@"
+		}
+		expect_completion() { # EXPECTED WORD... CURRENT
+			local want=$1 got
+			shift
+			got=$(complete_words "$@")
+			got=${got% }
+			if [[ $got == "$want" ]]; then
+				ok "completion: hpctl ${*:2} -> $want"
+			else
+				fail "completion: hpctl ${*:2}: got '$got', want '$want'"
+			fi
+		}
+		expect_completion "attach check detach list ps start status stop watch" "$hpctl" ""
+		expect_completion "--file-prefix" "$hpctl" --fi
+		expect_completion "$P" "$hpctl" -r "$run" --file-prefix "$P"
+		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""
+		expect_completion "net_ring0" "$hpctl" -r "$run" --file-prefix "$P" start ""
+		expect_completion "net_null0" "$hpctl" -r "$run" --file-prefix = "$P" stop ""
+		expect_completion "$apid" "$hpctl" -r "$run" --file-prefix "$P" --pid ""
+		expect_completion "net_null0" "$hpctl" --json -r "$run" --file-prefix "$P" detach net_nu
+		expect_completion "net_null" "$hpctl" -r "$run" --file-prefix "$P" attach net_nu
+		expect_completion "" "$hpctl" -r "$run" --file-prefix "$P" detach net_null0 ""
+
+		kill -TERM "$apid"
+		wait_until 15 eval "! kill -0 $apid 2>/dev/null"
+		wait "$apid"
+		rc=$?
+		check "socket activation: exits 0 on SIGTERM (status $rc)" test "$rc" = 0
+		check "socket activation: the daemon leaves the socket file, which systemd owns" test -S "$sock"
+	else
+		skip "socket activation: systemd-socket-activate not installed"
+	fi
+
+	# --- 6. readiness --------------------------------------------------------
+	wd=no
+	grep -q -a 'WATCHDOG=1' "$hotplugd" && wd=yes
+	python3 "$unitlib" readiness --hotplugd "$hotplugd" --run "$run" --prefix "${pfx}b" \
+		--tmp "$tmp" --watchdog "$wd" ${nostate:+--no-state} >"$tmp/readiness.out" 2>&1
+	rc=$?
+	tally <"$tmp/readiness.out"
+	if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/readiness.out"; then
+		fail "readiness: the helper failed (status $rc)"
+	fi
+
+	# --- 7. the units' sandbox -------------------------------------------------
+	caps=
+	for c in $(unit_setting hotplugd.service CapabilityBoundingSet); do
+		c=${c#CAP_}
+		caps+=",+${c,,}"
+	done
+	caps=${caps#,}
+	if ! command -v setpriv >/dev/null || ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
+		skip "sandbox: setpriv, unshare or ip missing"
+	else
+		echo "#   sandbox: bounding set $caps, no-new-privs, umask 0027, private netns"
+		unshare -n bash "$0" --sandbox "$tmp" "${pfx}c" "$caps" "$has_state" >"$tmp/sandbox.out" 2>&1
+		rc=$?
+		tally <"$tmp/sandbox.out"
+		if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/sandbox.out"; then
+			fail "sandbox: the sandboxed run failed (status $rc)"
+		fi
+		if [[ -f $tmp/syscalls.primary ]]; then
+			allowed=$(expand_syscalls $(unit_setting hotplugd.service SystemCallFilter))
+			used=$(awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {print $NF}' \
+				"$tmp"/syscalls.* | sort -u)
+			extra=$(comm -23 <(echo "$used") <(echo "$allowed") | tr '\n' ' ')
+			if [[ -n $used && -z $extra ]]; then
+				ok "sandbox: all $(wc -w <<<"$used") system calls made are in SystemCallFilter="
+			else
+				fail "sandbox: system calls outside SystemCallFilter=: ${extra:-none traced}"
+			fi
+		else
+			skip "sandbox: system calls: strace not installed"
+		fi
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
