@@ -5,6 +5,6 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
 demo) bash "$top/scripts/setup.sh"; exec bash "$top/scripts/demo.sh" ;;
-test) shift; bash "$top/scripts/setup.sh"; exec bash "$top/scripts/test.sh" "$@" ;;
+test) shift; bash "$top/scripts/setup.sh" --test; exec bash "$top/scripts/test.sh" "$@" ;;
 *) echo "usage: $0 demo|test [pytest args]" >&2; exit 2 ;;
 esac

@@ -17,6 +17,13 @@ say() { printf '[setup] %s\n' "$*"; }
 pkgs=(build-essential meson ninja-build pkg-config
       libdpdk-dev dpdk libevent-dev libjansson-dev libsystemd-dev
       iproute2 procps python3 python3-pytest scdoc systemd)
+# --test: what the test suite needs besides (fuzzing, completion checks)
+for arg in "$@"; do
+  case "$arg" in
+  --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux) ;;
+  *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
 [ -n "${HOTPLUGD_EXTRA_PKGS:-}" ] && read -ra extra <<<"$HOTPLUGD_EXTRA_PKGS" && pkgs+=("${extra[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -54,6 +54,10 @@ int hpd_devargs_check(const char *devargs, char *reason, size_t len)
 			return fail(reason, len, EINVAL,
 				    "%sdevargs may contain only printable ASCII without spaces", "");
 	name = devargs + bus_prefix(devargs);
+	/* one bus prefix at most: "vdev:pci:x" would name one device here and
+	 * another once the name is read back */
+	if (bus_prefix(name))
+		return fail(reason, len, EINVAL, "devargs names two buses: %s", devargs);
 	namelen = strcspn(name, ",");
 	if (namelen == 0)
 		return fail(reason, len, EINVAL, "%sdevargs has no device name", "");
@@ -72,19 +76,31 @@ int hpd_devargs_check(const char *devargs, char *reason, size_t len)
 	return 0;
 }
 
+/* Exactly "XXXX:XX:XX.X" or "XX:XX.X", hex digits only: sscanf's %x
+ * would also take signs, "0x" and blanks. */
+static bool pci_shape(const char *s)
+{
+	static const char full[] = "hhhh:hh:hh.h", shortf[] = "hh:hh.h";
+	const char *shape = strlen(s) == 12 ? full : strlen(s) == 7 ? shortf : NULL;
+
+	if (shape == NULL)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'h' ? !isxdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return false;
+	return true;
+}
+
 bool hpd_pci_addr_canon(const char *s, char out[HPD_PCI_ADDR_LEN])
 {
 	unsigned dom = 0, bus, dev, fn;
-	int n = -1;
 
-	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
-	    n == (int)strlen(s) && n == 12) {
-	} else if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) == 3 &&
-		   n == (int)strlen(s) && n == 7) {
-		dom = 0;
-	} else {
+	if (!pci_shape(s))
 		return false;
-	}
+	if (strlen(s) == 12)
+		sscanf(s, "%4x:%2x:%2x.%1x", &dom, &bus, &dev, &fn);
+	else
+		sscanf(s, "%2x:%2x.%1x", &bus, &dev, &fn);
 	if (dev > 0x1f || fn > 7)
 		return false;
 	snprintf(out, HPD_PCI_ADDR_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
@@ -97,7 +113,7 @@ int hpd_devargs_name(const char *devargs, char *name, size_t len)
 	size_t n = strcspn(p, ",");
 	char tmp[64], pci[HPD_PCI_ADDR_LEN];
 
-	if (n == 0)
+	if (n == 0 || bus_prefix(p)) /* no name, or two bus prefixes */
 		return -EINVAL;
 	if (n >= sizeof(tmp) || n >= len)
 		return -ENAMETOOLONG;

@@ -73,6 +73,51 @@ void rpc_request_free(struct rpc_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
+/*
+ * A message or reason may have been cut in the middle of a multi-byte
+ * character (fixed-size buffers), or quote a client's invalid bytes; jansson
+ * then refuses the string and the required "message" would vanish. Replace
+ * every byte that does not start a complete UTF-8 sequence with '?'.
+ */
+static json_t *string_utf8(const char *s)
+{
+	size_t n = strlen(s), i = 0;
+	char *copy;
+	json_t *j = json_string(s);
+
+	if (j)
+		return j;
+	copy = strdup(s);
+	if (copy == NULL)
+		return json_string("");
+	while (i < n) {
+		unsigned char c = (unsigned char)copy[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0 && i + len <= n;
+
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)copy[i + k] >> 6) == 2;
+		if (ok) {
+			json_t *one;
+			char save = copy[i + len];
+
+			copy[i + len] = '\0'; /* overlong forms and surrogates too */
+			one = json_string(copy + i);
+			copy[i + len] = save;
+			ok = one != NULL;
+			json_decref(one);
+		}
+		if (!ok) {
+			copy[i] = '?';
+			len = 1;
+		}
+		i += len;
+	}
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_string("");
+}
+
 static json_t *envelope(json_t *id)
 {
 	json_t *m = json_object();
@@ -96,7 +141,7 @@ json_t *rpc_error(json_t *id, int code, const char *message, json_t *data)
 	json_t *e = json_object();
 
 	json_object_set_new(e, "code", json_integer(code));
-	json_object_set_new(e, "message", json_string(message ? message : ""));
+	json_object_set_new(e, "message", string_utf8(message ? message : ""));
 	if (data)
 		json_object_set_new(e, "data", data);
 	json_object_set_new(m, "error", e);
@@ -115,8 +160,8 @@ json_t *rpc_notification(const char *method, json_t *params)
 
 json_t *rpc_error_data(int err, const char *reason)
 {
-	return json_pack("{s:s, s:s}", "errno", hpd_errname(err),
-			 "reason", reason ? reason : "");
+	return json_pack("{s:s, s:o}", "errno", hpd_errname(err),
+			 "reason", string_utf8(reason ? reason : ""));
 }
 
 json_t *rpc_errno(json_t *id, int err, const char *reason)

@@ -250,6 +250,10 @@ static int check_path(const char *value, char (*dirs)[256], unsigned ndirs,
 static int check_iface(const struct hpd_policy *p, const char *ifname, const char *route,
 		       char *reason, size_t len)
 {
+	/* what the kernel accepts as a name (dev_valid_name) */
+	if (*ifname == '\0' || strlen(ifname) > 15 || strpbrk(ifname, "/: \t") ||
+	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+		return deny(reason, len, "\"%s\" is not a valid interface name%s", ifname, "");
 	if (route && *route && strcmp(ifname, route) == 0 && !p->allow_default_route_interface)
 		return deny(reason, len, "interface %s carries the default route%s", ifname,
 			    "; set allow_default_route_interface to use it");

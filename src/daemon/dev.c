@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -243,6 +246,46 @@ static int make_pool(char *reason, size_t rlen)
 	return 0;
 }
 
+/*
+ * A vhost-user server socket left by a process that died (a primary killed
+ * and restarted) makes the new bind fail with EADDRINUSE. Remove the file
+ * only when nobody listens on it: a live socket is someone else's.
+ */
+static void clear_stale_vhost_socket(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	char args[256], *tok, *save, *iface = NULL;
+	bool client = false;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL ||
+	    info.driver_name == NULL || strcmp(info.driver_name, "net_vhost") != 0)
+		return;
+	da = rte_dev_devargs(info.device);
+	if (da == NULL || da->drv_str == NULL)
+		return;
+	snprintf(args, sizeof(args), "%s", da->drv_str);
+	for (tok = strtok_r(args, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "iface=", 6) == 0)
+			iface = tok + 6;
+		else if (strcmp(tok, "client=1") == 0)
+			client = true;
+	}
+	if (iface == NULL || client || strlen(iface) >= sizeof(sa.sun_path))
+		return;
+	strcpy(sa.sun_path, iface);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED) {
+		log_notice("removing stale vhost-user socket %s", iface);
+		unlink(iface);
+	}
+	close(fd);
+}
+
 int dev_start(uint16_t port, char *reason, size_t rlen)
 {
 	struct rte_eth_conf conf;
@@ -255,6 +298,7 @@ int dev_start(uint16_t port, char *reason, size_t rlen)
 	if (rc)
 		return rc;
 	memset(&conf, 0, sizeof(conf));
+	clear_stale_vhost_socket(port);
 	eal_log_capture_begin();
 	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0)
 		return failed(rc, "configure", reason, rlen);

@@ -75,7 +75,7 @@ int eal_args_build(int argc, char **argv, const char *sysfs, char ***out)
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
-	v[n++] = argv[0];
+	v[n++] = strdup(argv[0]);
 	if (!eal_args_user_chose_pci(argc, argv)) {
 		snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs);
 		d = opendir(path);
@@ -98,14 +98,21 @@ int eal_args_build(int argc, char **argv, const char *sysfs, char ***out)
 			}
 			v = nv;
 		}
-		v[n++] = "-b";
+		v[n++] = strdup("-b");
 		v[n++] = strdup(de->d_name);
 	}
 	if (d)
 		closedir(d);
 	for (int i = 1; i < argc; i++)
-		v[n++] = argv[i];
+		v[n++] = strdup(argv[i]);
 	v[n] = NULL;
 	*out = v;
 	return n;
+}
+
+void eal_args_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
 }

@@ -16,9 +16,11 @@ bool eal_args_user_chose_pci(int argc, char **argv);
 bool eal_pci_driver_is_user(const char *driver);
 /* The driver a PCI device is bound to ("" if none); 0 or -errno. */
 int eal_pci_driver(const char *sysfs, const char *addr, char *drv, int len);
-/* New argv (NULL-terminated, malloc'd) with the block-list added; the
- * strings of argv are shared. Returns the new argc or -errno. */
+/* New argv (NULL-terminated, every string a copy) with the block-list
+ * added. Returns the new argc or -errno. Free with eal_args_free() once
+ * the EAL is cleaned up (rte_eal_init() permutes the array). */
 int eal_args_build(int argc, char **argv, const char *sysfs, char ***out);
+void eal_args_free(char **v);
 /* --file-prefix value, or NULL */
 const char *eal_args_file_prefix(int argc, char **argv);
 

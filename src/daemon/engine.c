@@ -441,7 +441,7 @@ static bool local_failed(struct op *op)
 	if (op->local_rc == 0)
 		return false;
 	op->res.rc = op->local_rc;
-	memcpy(op->res.reason, op->local_reason, sizeof(op->res.reason));
+	snprintf(op->res.reason, sizeof(op->res.reason), "%s", op->local_reason);
 	return true;
 }
 

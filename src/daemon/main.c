@@ -78,7 +78,8 @@ static void usage(FILE *f, const char *prog)
 		"                            if present, else built in; see hotplugd(8))\n"
 		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
 		"      --state-file FILE     primary: record devices here and restore them at\n"
-		"                            start (default /var/lib/hotplugd/<prefix>/state.json)\n"
+		"                            start (default $STATE_DIRECTORY or /var/lib/hotplugd,\n"
+		"                            then <prefix>/state.json)\n"
 		"      --no-state            no state file\n"
 		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
@@ -261,12 +262,16 @@ static int state_path(char *buf, size_t len)
 {
 	char dir[PATH_MAX];
 
+	const char *base = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
+
 	if (hpd.opt.state_file) {
 		snprintf(buf, len, "%s", hpd.opt.state_file);
 		return 0;
 	}
-	snprintf(dir, sizeof(dir), "/var/lib/hotplugd/%.64s", hpd.prefix);
-	if ((mkdir("/var/lib/hotplugd", 0750) < 0 && errno != EEXIST) ||
+	if (base == NULL || *base == '\0')
+		base = "/var/lib/hotplugd";
+	snprintf(dir, sizeof(dir), "%.*s/%.64s", (int)strcspn(base, ":"), base, hpd.prefix);
+	if ((mkdir(base, 0750) < 0 && errno != EEXIST) ||
 	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
 		return -errno;
 	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
@@ -298,7 +303,7 @@ void hpd_notify_status(void)
 int main(int argc, char **argv)
 {
 	struct event *sigs[2];
-	char **eal_argv, state_buf[PATH_MAX];
+	char **eal_argv, **eal_copy, state_buf[PATH_MAX];
 	int eal_argc, rc, ours;
 	bool print_only = false;
 
@@ -308,10 +313,13 @@ int main(int argc, char **argv)
 		.policy = HPD_POLICY_FENCE, .max_clients = 128, .idle_timeout_ms = 60000,
 		.read_group = "hotplugd", .admin_group = "hotplugd-admin",
 	};
+	/* an option of ours that needs no EAL: take it out before parsing */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--print-eal-args") == 0) {
 			print_only = true;
-			argv[i] = "--log-level=*:error"; /* keep argv shape */
+			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv));
+			argc--;
+			i--;
 		}
 	/* Our options come after "--", like every DPDK application's. */
 	for (ours = 1; ours < argc && strcmp(argv[ours], "--") != 0; ours++)
@@ -329,14 +337,23 @@ int main(int argc, char **argv)
 	if (print_only) {
 		for (int i = 1; i < eal_argc; i++)
 			printf("%s%s", eal_argv[i], i + 1 < eal_argc ? " " : "\n");
+		eal_args_free(eal_argv);
 		return 0;
 	}
 	snprintf(hpd.prefix, sizeof(hpd.prefix), "%s",
 		 eal_args_file_prefix(ours, argv) ?: HPD_DEFAULT_PREFIX);
 	if (eal_log_init() != 0)
 		log_warn("cannot redirect the EAL log: error reasons will be terse");
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+	/* rte_eal_init() reorders the array it is given: hand it a copy of
+	 * the pointers and keep ours to free them */
+	eal_copy = calloc(eal_argc + 1, sizeof(*eal_copy));
+	if (eal_copy == NULL)
+		return 1;
+	memcpy(eal_copy, eal_argv, eal_argc * sizeof(*eal_copy));
+	if (rte_eal_init(eal_argc, eal_copy) < 0) {
 		log_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		free(eal_copy);
+		eal_args_free(eal_argv);
 		return 1;
 	}
 	hpd.role = rte_eal_process_type() == RTE_PROC_PRIMARY ? HPD_PRIMARY : HPD_SECONDARY;
@@ -442,6 +459,8 @@ out_mp:
 	worker_fini();
 out_eal:
 	rte_eal_cleanup();
+	free(eal_copy);
+	eal_args_free(eal_argv);
 	if (rc)
 		return 1;
 	return hpd_exit_status;

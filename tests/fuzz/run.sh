@@ -29,7 +29,7 @@ shift $(( $# > 0 ? 1 : 0 ))
 
 # Everything a target may exercise; pure code only (no DPDK, no libevent).
 # A new pure source under test goes here and in meson.build's common list.
-common_srcs=(jsonrpc.c errname.c devargs.c)
+common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
 
 case $secs in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
@@ -51,7 +51,7 @@ fi
 
 jansson_flags=$(pkg-config --cflags --libs jansson 2>/dev/null || echo -ljansson)
 cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+  "-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=undefined
   -Wall -Wextra -Wno-unused-parameter -I"$top/src/common")
 srcs=()
 for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done

@@ -38,8 +38,11 @@ def group_factory():
         return g
 
     yield make
+    reports = []
     for g in reversed(groups):
         g.close()
+        reports += g.reports
+    assert not reports, "sanitizer findings:\n" + "\n".join(reports)
 
 
 @pytest.fixture

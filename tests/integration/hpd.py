@@ -15,7 +15,7 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD = os.environ.get("HOTPLUGD_BUILDDIR", os.path.join(TOP, "build"))
+BUILD = os.path.abspath(os.environ.get("HOTPLUGD_BUILDDIR", os.path.join(TOP, "build")))
 HOTPLUGD = os.path.join(BUILD, "src/daemon/hotplugd")
 CONSOLE = os.path.join(BUILD, "src/daemon/dpdk-hotplug_mp")
 HPCTL = os.path.join(BUILD, "src/ctl/hpctl")
@@ -156,8 +156,13 @@ class Proc:
         self.log = open(self.log_path, "wb")
         # wrap: a command that ends by exec'ing its arguments (e.g. to run a
         # member in a mount namespace of its own)
+        # A fixed base for the primary's memory, far from the mmap area, so
+        # that secondaries (which must map it at the same address) never
+        # find it taken, even in sanitizer builds whose allocator reserves
+        # large regions; DPDK's own advice for "Cannot reserve ... at".
+        base = ["--base-virtaddr=0x200000000000"] if role == "primary" else []
         cmd = ["ip", "netns", "exec", group.netns.name, *wrap, exe, "-l", str(self.lcore),
-               "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
+               *base, "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
                "--", "-r", group.rundir, *group.daemon_args, *extra]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE if console else self.log,
@@ -322,9 +327,24 @@ class Group:
         return subprocess.run([HPCTL, "-r", self.rundir, "--file-prefix", self.prefix, *args],
                               capture_output=True, text=True, timeout=60, check=check)
 
+    def sanitizer_reports(self):
+        """Findings of ASan/UBSan/LSan in any process's log (sanitizer builds)."""
+        found = []
+        for p in self.procs:
+            text = p.logtext() if not p.log.closed else open(p.log_path, errors="replace").read()
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    i = text.index(marker)
+                    found.append(f"{p.role} {p.pid}: {text[max(0, i - 200):i + 1500]}")
+        return found
+
     def close(self):
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
         for p in reversed(self.procs):
             p.stop()
+        self.reports = self.sanitizer_reports()
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
         if self.own_netns:
             self.netns.delete()

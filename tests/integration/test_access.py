@@ -41,6 +41,7 @@ def grp(users):
     os.chmod(g.tmp, 0o711)
     yield g
     g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
 
 
 def as_user(grp, user, *args):

@@ -118,6 +118,7 @@ def grp():
     os.symlink("/etc/passwd", os.path.join(g.tmp, "sock-link"))
     yield g
     g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
 
 
 def send(proc, req):

@@ -54,6 +54,7 @@ hpd_in_guest() {
 # take seconds under TCG. Used when HPD_BIND_METHOD=sysfs.
 hpd_bind_sysfs() {
 	local addr=$1 drv=$2 dev=/sys/bus/pci/devices/$1
+	hpd_in_guest || { echo "hpd_bind_sysfs: refusing outside the QEMU guest" >&2; return 1; }
 	[ -d "/sys/bus/pci/drivers/$drv" ] || modprobe "$drv" 2>/dev/null
 	if [ -L "$dev/driver" ]; then
 		[ "$(hpd_driver_of "$addr")" = "$drv" ] && return 0

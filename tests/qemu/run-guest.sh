@@ -4,9 +4,13 @@
 # so that physical-device (PCI) tests never touch this machine's own PCI
 # devices. See tests/qemu/README.md.
 #
-#   tests/qemu/run-guest.sh --nic e1000|virtio-vfio --script PATH
+#   tests/qemu/run-guest.sh --nic e1000|virtio-vfio --script PATH [--script PATH2 ...]
 #                           [--results DIR] [--timeout SEC] [--mem MB]
 #                           [--smp N] [--hugepages N] [--verbose]
+#
+# Several --script run one after the other in the same boot (each starts
+# with the NIC on its kernel driver; guest-run.sh puts it back if a script
+# left it elsewhere). --timeout defaults to 300 s per script.
 #
 # Environment: HOTPLUGD_BUILDDIR (cache in $HOTPLUGD_BUILDDIR/qemu),
 # HPD_QEMU_TCG_THREAD=single|multi (default single: faster here),
@@ -20,9 +24,15 @@
 # directory shared with the host: DIR here), HPD_NIC_KIND and HPD_PCI_ADDR
 # set and the helpers of guest-prep.sh exported.
 #
-# Exit status: the script's own; 77 with "SKIP: reason" when QEMU, a guest
-# kernel or busybox is missing and cannot be installed; 124 on timeout;
-# 125 when the guest failed before or around the script.
+# Exit status: the script's own (several scripts: the first failure's, 77
+# when all skipped themselves, else 0; each one's status is in
+# DIR/script-status); 77 with "SKIP: reason" when QEMU, a guest kernel or
+# busybox is missing and cannot be installed; 124 on timeout; 125 when the
+# guest failed before or around the scripts.
+#
+# The project's programs (hotplugd, dpdk-hotplug_mp, hpctl), when built, are
+# copied to DIR/bin at the start (the guest sees them as $HPD_RESULTS/bin),
+# so that a rebuild on the host during the run cannot tear them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +40,7 @@ top=$(cd "$here/../.." && pwd)
 builddir=${HOTPLUGD_BUILDDIR:-$top/build}
 qbuild=$builddir/qemu
 
-nic='' script='' results='' timeout=300 mem=${HPD_QEMU_MEM:-512} smp=${HPD_QEMU_SMP:-2}
+nic='' scripts=() results='' timeout='' mem=${HPD_QEMU_MEM:-512} smp=${HPD_QEMU_SMP:-2}
 hugepages=${HPD_HUGEPAGES:-64} verbose=0
 accel=${HPD_QEMU_ACCEL:-tcg}
 
@@ -38,7 +48,12 @@ usage() {
 	sed -n '/^#   tests\/qemu\/run-guest.sh/,/^#$/p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
-say() { printf '[qemu] %s\n' "$*" >&2; }
+say() {
+	printf '[qemu] %s\n' "$*" >&2
+	# Also in the results directory once it exists, for runs whose output
+	# went nowhere.
+	if [ -n "${harness_log:-}" ]; then printf '[qemu] %s\n' "$*" >>"$harness_log"; fi
+}
 skip() {
 	echo "SKIP: $*"
 	exit 77
@@ -47,7 +62,7 @@ skip() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nic) nic=${2:?}; shift 2 ;;
-	--script) script=${2:?}; shift 2 ;;
+	--script) scripts+=("${2:?}"); shift 2 ;;
 	--results) results=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
@@ -59,16 +74,25 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$nic" in e1000 | virtio-vfio) ;; *) echo "run-guest.sh: --nic e1000|virtio-vfio" >&2; usage ;; esac
-[ -n "$script" ] || { echo "run-guest.sh: --script PATH is required" >&2; usage; }
-[ -f "$script" ] || { echo "run-guest.sh: no such script: $script" >&2; exit 2; }
-script=$(realpath "$script")
-# The guest mounts fresh file systems over these, hiding the host's files.
-case "$script" in
-/tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /var/tmp/* | /var/run/*)
-	echo "run-guest.sh: $script is under a directory the guest mounts over;" \
-		"put the script somewhere else (e.g. in the work tree)" >&2
-	exit 2 ;;
-esac
+[ ${#scripts[@]} -gt 0 ] || { echo "run-guest.sh: --script PATH is required" >&2; usage; }
+for i in "${!scripts[@]}"; do
+	script=${scripts[$i]}
+	[ -f "$script" ] || { echo "run-guest.sh: no such script: $script" >&2; exit 2; }
+	script=$(realpath "$script")
+	# The guest mounts fresh file systems over these, hiding the host's files.
+	case "$script" in
+	/tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /var/tmp/* | /var/run/*)
+		echo "run-guest.sh: $script is under a directory the guest mounts over;" \
+			"put the script somewhere else (e.g. in the work tree)" >&2
+		exit 2 ;;
+	*:*)
+		echo "run-guest.sh: $script: a ':' in a script path is not supported" >&2
+		exit 2 ;;
+	esac
+	scripts[$i]=$script
+done
+script_names=$(for s in "${scripts[@]}"; do basename "$s"; done | paste -sd' ')
+[ -n "$timeout" ] || timeout=$((300 * ${#scripts[@]}))
 [[ "$timeout" =~ ^[0-9]+$ ]] || { echo "run-guest.sh: --timeout takes whole seconds" >&2; exit 2; }
 
 # ---------------------------------------------------------------- packages
@@ -95,7 +119,7 @@ guest_kernel() {
 
 have_everything() {
 	command -v qemu-system-x86_64 >/dev/null &&
-		[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod &&
+		[ -x /bin/busybox ] && [[ $'\n'"$(/bin/busybox --list 2>/dev/null)"$'\n' == *$'\n'insmod$'\n'* ]] &&
 		command -v cpio >/dev/null && [ -n "$(guest_kernel)" ] &&
 		command -v dpdk-devbind.py >/dev/null && command -v lspci >/dev/null &&
 		command -v dpdk-testpmd >/dev/null
@@ -146,14 +170,15 @@ init_targets=(virtio_pci 9pnet_virtio 9p)
 modpath() { # module name -> path relative to $moddir, or nothing if builtin/absent
 	local name=${1//-/_} alt
 	alt=${1//_/-}
-	grep -E "(^|/)(${name}|${alt})\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | head -1 | cut -d: -f1
+	{ grep -E "(^|/)(${name}|${alt})\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" || true; } |
+		head -1 | cut -d: -f1
 }
 ordered_modules() {
 	local t rel deps d seen=" "
 	for t in "${init_targets[@]}"; do
 		rel=$(modpath "$t")
 		[ -n "$rel" ] || continue # builtin
-		deps=$(grep -E "^${rel//./\\.}:" "$moddir/modules.dep" | cut -d: -f2)
+		deps=$({ grep -E "^${rel//./\\.}:" "$moddir/modules.dep" || true; } | cut -d: -f2)
 		# modules.dep lists a module's dependencies so that the last loads first.
 		for d in $(echo "$deps" | tr ' ' '\n' | tac) "$rel"; do
 			case "$seen" in *" $d "*) continue ;; esac
@@ -200,6 +225,45 @@ if [ ! -f "$initrd" ]; then
 	find "$qbuild" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "$(basename "$initrd")" -delete
 fi
 
+# ---------------------------------------------------------------- PVH kernel
+# Under TCG, decompressing the bzImage costs ~5 s per boot. A kernel built
+# with CONFIG_PVH (Debian's is) can instead be booted as its uncompressed ELF
+# vmlinux through its PVH entry point: extracted once, cached beside the
+# initramfs. Anything unexpected falls back to the bzImage. HPD_QEMU_PVH=0
+# turns this off.
+pvh_vmlinux() {
+	local sum out magic off tmp
+	[ "${HPD_QEMU_PVH:-1}" = 1 ] || return 1
+	command -v readelf >/dev/null || return 1
+	sum=$(sha256sum "$kernel" | cut -c1-16)
+	out=$qbuild/vmlinux-$kver-$sum
+	if [ ! -f "$out" ]; then
+		tmp=$(mktemp "$qbuild/vmlinux.XXXXXX")
+		for magic in '\xfd7zXZ\x00:xz -dc --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' \
+			'\x1f\x8b\x08:gzip -dc'; do
+			off=$({ LC_ALL=C grep -obUaP "${magic%%:*}" "$kernel" || true; } | head -1 | cut -d: -f1)
+			[ -n "$off" ] || continue
+			tail -c +$((off + 1)) "$kernel" | ${magic#*:} >"$tmp" 2>/dev/null
+			[ "$(head -c 4 "$tmp" | od -An -c | tr -d ' ')" = '177ELF' ] && break
+			: >"$tmp"
+		done
+		# XEN_ELFNOTE_PHYS32_ENTRY (18): the PVH entry point QEMU boots.
+		if [ -s "$tmp" ] && LC_ALL=C readelf -n "$tmp" 2>/dev/null | grep -q 'Xen.*(0x00000012)'; then
+			mv "$tmp" "$out"
+			find "$qbuild" -maxdepth 1 -name 'vmlinux-*' ! -name "$(basename "$out")" -delete
+		else
+			rm -f "$tmp"
+			return 1
+		fi
+	fi
+	echo "$out"
+}
+if vmlinux=$(pvh_vmlinux); then
+	boot_kernel=$vmlinux
+else
+	boot_kernel=$kernel
+fi
+
 # ---------------------------------------------------------------- results
 # The directory is emptied first: either it is new or empty, or a previous
 # run of this harness left it (it has .hpd-env). Anything else is refused,
@@ -218,11 +282,22 @@ if [ -n "$(ls -A "$results")" ]; then
 	find "$results" -mindepth 1 -delete
 fi
 mkdir -p "$results/.monitor"
+harness_log=$results/harness.log
+
+# A snapshot of the project's programs (see the header).
+bins=("$builddir/src/daemon/hotplugd" "$builddir/src/daemon/dpdk-hotplug_mp" "$builddir/src/ctl/hpctl")
+if [ -x "${bins[0]}" ]; then
+	mkdir -p "$results/bin"
+	for b in "${bins[@]}"; do
+		if [ -x "$b" ]; then cp -p "$b" "$results/bin/"; fi
+	done
+fi
 
 q() { printf '%q' "$1"; }
 {
 	echo "HPD_STAGE2=$(q "$here/guest-run.sh")"
-	echo "HPD_SCRIPT=$(q "$script")"
+	echo "HPD_SCRIPT=$(q "${scripts[0]}")"
+	echo "HPD_SCRIPTS=$(q "$(IFS=:; echo "${scripts[*]}")")"
 	echo "HPD_NIC_KIND=$(q "$nic")"
 	echo "HPD_QEMU_DIR=$(q "$here")"
 	echo "HPD_TOP=$(q "$top")"
@@ -236,7 +311,8 @@ q() { printf '%q' "$1"; }
 append="console=ttyS0,115200 panic=-1 loglevel=4 hpd.guest=1"
 # QMP socket for the guest's monitor requests (see serve_monitor below);
 # host-side only, so it may live in /tmp.
-mondir=$(mktemp -d /tmp/hpd-qemu.XXXXXX)
+mondir=$(mktemp -d /tmp/hotplugd-qemu-qmp.XXXXXX)
+trap 'rm -rf "$mondir"' EXIT
 qmp_sock=$mondir/qmp.sock
 args=(-name hpd-guest -nodefaults -display none -no-reboot -monitor none
 	-qmp "unix:$qmp_sock,server=on,wait=off"
@@ -270,13 +346,13 @@ virtio-vfio)
 	;;
 esac
 echo "HPD_NIC_QEMU_DEVICE=$(q "$nicspec")" >>"$results/.hpd-env"
-args+=(-kernel "$kernel" -initrd "$initrd" -append "$append"
+args+=(-kernel "$boot_kernel" -initrd "$initrd" -append "$append"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=hpdresults,security_model=none,multidevs=remap"
 	-nic none -netdev user,id=n0,restrict=on "${nicdev[@]}")
 
 say "guest: kernel $kver, $nic NIC, $mem MiB, $smp vCPU ($accel), timeout ${timeout}s"
-say "script: $script"
+say "script(s): ${scripts[*]}"
 say "results: $results"
 qemu_pid=
 tail_pid=
@@ -414,15 +490,23 @@ wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 show_tail() {
 	[ "$verbose" = 1 ] && return
 	say "last lines of the guest console ($results/console.log):"
-	tail -n 40 "$results/console.log" | sed 's/^/  | /' >&2
+	tail -n 40 "$results/console.log" | sed 's/^/  | /' | tee -a "$harness_log" >&2
 }
 
 if [ -s "$results/results.jsonl" ]; then
 	pass=$(grep -c '"status":"pass"' "$results/results.jsonl" || true)
 	fail=$(grep -c '"status":"fail"' "$results/results.jsonl" || true)
 	skipn=$(grep -c '"status":"skip"' "$results/results.jsonl" || true)
-	grep '"status":"fail"' "$results/results.jsonl" | sed 's/^/[qemu] FAILED: /' >&2 || true
+	# One line per case (and the failures' details and log tails).
+	if ! python3 "$here/summary.py" "$results/results.jsonl" 2>/dev/null | tee -a "$harness_log" >&2; then
+		grep '"status":"fail"' "$results/results.jsonl" | while IFS= read -r l; do say "FAILED: $l"; done || true
+	fi
 	say "cases: $pass passed, $fail failed, $skipn skipped"
+fi
+if [ -s "$results/script-status" ]; then
+	while read -r sname src ssec; do
+		say "script $(basename "$sname"): status $src after ${ssec}s"
+	done <"$results/script-status"
 fi
 
 if [ "$timed_out" = 1 ]; then
@@ -432,18 +516,20 @@ if [ "$timed_out" = 1 ]; then
 fi
 if [ ! -f "$results/exit-status" ]; then
 	show_tail
-	[ -s "$results/qemu.log" ] && sed 's/^/[qemu] qemu: /' "$results/qemu.log" >&2
+	if [ -s "$results/qemu.log" ]; then
+		while IFS= read -r l; do say "qemu: $l"; done <"$results/qemu.log"
+	fi
 	say "ERROR: the guest reported no exit status (QEMU exit $qemu_rc, wall ${wall}s)"
 	exit 125
 fi
 rc=$(cat "$results/exit-status")
 [[ "$rc" =~ ^[0-9]+$ ]] || rc=125
 if [ "$rc" = 0 ]; then
-	say "PASS: $(basename "$script") on $nic (wall ${wall}s)"
+	say "PASS: $script_names on $nic (wall ${wall}s)"
 elif [ "$rc" = 77 ]; then
-	say "SKIP: $(basename "$script") on $nic skipped itself (wall ${wall}s)"
+	say "SKIP: $script_names on $nic skipped itself (wall ${wall}s)"
 else
 	show_tail
-	say "FAIL: $(basename "$script") on $nic exited with status $rc (wall ${wall}s)"
+	say "FAIL: $script_names on $nic exited with status $rc (wall ${wall}s)"
 fi
 exit "$rc"

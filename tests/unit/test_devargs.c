@@ -54,6 +54,12 @@ int main(void)
 	CHECK(!hpd_pci_addr_canon("0000:00:04.8", pci));
 	CHECK(!hpd_pci_addr_canon("net_null0", pci));
 	CHECK(!hpd_pci_addr_canon("0000:00:04.0x", pci));
+	/* found by fuzzing: sscanf's %x took signs, 0x and blanks */
+	CHECK(!hpd_pci_addr_canon("0000:-1:04.0", pci));
+	CHECK(!hpd_pci_addr_canon("0x00:00:04.0", pci));
+	CHECK(!hpd_pci_addr_canon(" 0:1F.7", pci));
+	CHECK(!hpd_pci_addr_canon("88: 0.1", pci));
+	CHECK(chk("vdev:pci:net_x") == -EINVAL); /* two bus prefixes */
 
 	CHECK(hpd_devargs_name("net_af_packet,iface=x", name, sizeof(name)) == 0);
 	CHECK_STR(name, "net_af_packet");

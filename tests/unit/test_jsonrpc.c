@@ -85,6 +85,18 @@ int main(void)
 	free(enc);
 	json_decref(m);
 
+	/* found by fuzzing: a message cut inside a UTF-8 character must not
+	 * lose the required "message" member */
+	m = rpc_error(NULL, RPC_PARSE_ERROR, "near '\"\\u0\xc3'", NULL);
+	CHECK(json_is_string(json_object_get(json_object_get(m, "error"), "message")));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(m, "error"), "message")),
+		  "near '\"\\u0?'");
+	json_decref(m);
+	m = rpc_errno(NULL, -ENOENT, "caf\xc3\xa9 \xff\xfe ok");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(m, "error"),
+		  "data"), "reason")), "caf\xc3\xa9 ?? ok");
+	json_decref(m);
+
 	CHECK_STR(hpd_errname(ENOENT), "ENOENT");
 	CHECK_STR(hpd_errname(-ETIMEDOUT), "ETIMEDOUT");
 	CHECK_STR(hpd_errname(4000), "E4000");

@@ -74,6 +74,10 @@ int main(void)
 	      strstr(reason, "default route"));
 	CHECK(chk(&p, "eth_af_packet0,iface=lo") == -EPERM);
 	CHECK(chk(&p, "net_pcap0,iface=veth0") == 0);
+	/* found by fuzzing: a "name" with a slash matched veth* */
+	CHECK(chk(&p, "net_af_packet0,iface=veth1escape/") == -EPERM &&
+	      strstr(reason, "not a valid interface name"));
+	CHECK(chk(&p, "net_af_packet0,iface=veth0123456789ab") == -EPERM);
 
 	/* the console: its cwd for sockets, any interface but the route's */
 	CHECK(chdir(root) == 0);

@@ -15,6 +15,11 @@
 #     bounding set, no-new-privileges and umask, in a network namespace of
 #     its own, attaches, starts, stops and detaches virtual devices, and
 #     every system call it makes is in the units' SystemCallFilter=
+#   - the shipped units under a systemd (user) manager of our own, in
+#     private mount and network namespaces and a cgroup subtree of its own:
+#     socket activation, the sandbox as systemd applies it, secondaries,
+#     devices, crash and watchdog recovery, restart order, stop
+#     (HOTPLUGD_UNITS_MANAGER=0 skips this part)
 #
 #   tests/units/test_units.sh            (HOTPLUGD_BUILDDIR, default build/)
 #
@@ -79,6 +84,16 @@ unit_setting() { # UNIT KEY
 	sed -n "s/^$2=//p" "$top/systemd/$1" | tr '\n' ' '
 }
 
+# caps_match PID: the process's capability bounding set is exactly the
+# units' CapabilityBoundingSet= (needs capsh to decode; true without it).
+caps_match() {
+	local want got
+	command -v capsh >/dev/null || return 0
+	want=$(for c in $(unit_setting hotplugd.service CapabilityBoundingSet); do echo "${c,,}"; done | sort | tr '\n' ,)
+	got=$(capsh --decode="$(awk '/^CapBnd:/ {print $2}' "/proc/$1/status")" | sed 's/.*=//' | tr , '\n' | sort | tr '\n' ,)
+	[[ $got == "$want" ]]
+}
+
 # Every system call a systemd syscall-filter set expression allows.
 expand_syscalls() { # @group|name ...
 	local -a queue=("$@")
@@ -120,6 +135,7 @@ if [[ ${1-} == --sandbox ]]; then
 	umask 0027 # UMask= of the units
 	ids=(--clear-groups)
 	getent group hotplugd >/dev/null && ids+=(--regid hotplugd)
+	# shellcheck disable=SC2054 # the commas are setpriv's
 	sandbox=(setpriv --bounding-set=-all,"$caps" --inh-caps=-all --no-new-privs "${ids[@]}")
 	trace() { # NAME: strace, when there is one, writing a summary per process
 		if command -v strace >/dev/null; then
@@ -210,20 +226,228 @@ if [[ ${1-} == --sandbox ]]; then
 	exit $status
 fi
 
+# The shipped units, run by a systemd user manager of our own (see
+# --manager-cg): socket activation, the sandbox as systemd applies it, the
+# secondaries' dependencies, crash and watchdog recovery, restart order.
+manager_tests() {
+	local P=${pfx}d U S H unit pp out
+	xdg=$(mktemp -d /dev/shm/hpd-units.XXXXXX) || { skip "units under systemd: no /dev/shm"; return; }
+	chmod 700 "$xdg"
+	U=$tmp/cfg/systemd/user
+	mkdir -p "$U/hotplugd.service.d" "$xdg/default"
+	printf '[Unit]\nDescription=nothing\n' >"$U/hpd-idle.target"
+	for unit in "${units[@]}"; do
+		sed -e "s|/usr/sbin/hotplugd|$hotplugd|g" \
+			-e "s|/run/hotplugd/rte/|$xdg/hotplugd/$P/|" \
+			-e "s|/etc/default/|$xdg/default/|" "$top/systemd/$unit" >"$U/$unit"
+	done
+	cat >"$xdg/default/hotplugd" <<-EOF
+		HOTPLUGD_EAL_ARGS="--file-prefix $P -l 0 --no-pci"
+		HOTPLUGD_ARGS="$([[ $has_state == yes ]] && echo "--state-file=$xdg/state.json")"
+	EOF
+	# a shorter watchdog, to see it fire within the test
+	printf '[Service]\nWatchdogSec=2s\n' >"$U/hotplugd.service.d/test.conf"
+	case $hotplugd in /home/* | /root/* | /run/user/* | /tmp/* | /var/tmp/*)
+		printf 'ProtectHome=no\nPrivateTmp=no\n' >>"$U/hotplugd.service.d/test.conf"
+		mkdir -p "$U/hotplugd-secondary@.service.d"
+		printf '[Service]\nProtectHome=no\nPrivateTmp=no\n' >"$U/hotplugd-secondary@.service.d/test.conf"
+		echo "#   the build tree is under a directory the units hide: ProtectHome=no, PrivateTmp=no here"
+		;;
+	esac
+
+	bash "$0" --manager-cg "$xdg" "$tmp/cfg" >"$tmp/manager.log" 2>&1 &
+	pids+=($!)
+	if ! wait_until 30 test -S "$xdg/systemd/private"; then
+		fail "units under systemd: the manager did not start: $(tail -n 5 "$tmp/manager.log" | tr '\n' '|')"
+		return
+	fi
+	S=(env XDG_RUNTIME_DIR="$xdg" systemctl --user --no-pager)
+	H=("$hpctl" -r "$xdg/hotplugd" --file-prefix "$P")
+	prop() { "${S[@]}" show -p "$2" --value "$1"; }
+	journal() { "${S[@]}" status "$@" 2>&1 | tail -n 4 | tr '\n' '|'; }
+
+	"${S[@]}" start hotplugd.socket
+	if out=$("${H[@]}" -t $((START_DEADLINE * 1000)) status 2>&1) &&
+		[[ $(prop hotplugd.service ActiveState) == active ]]; then
+		ok "systemd: a client starts the primary through hotplugd.socket (Type=notify: active)"
+	else
+		fail "systemd: socket activation: $out $(journal hotplugd.service)"
+		return
+	fi
+	pp=$(prop hotplugd.service MainPID)
+	out=$(grep -E '^(NoNewPrivs|Seccomp):' "/proc/$pp/status" | tr -s '\t\n' '  ')
+	if [[ $out == *"NoNewPrivs: 1"*"Seccomp: 2"* ]] && caps_match "$pp" &&
+		awk '$5 == "/tmp" && $4 ~ /systemd-private/ {f = 1} END {exit !f}' "/proc/$pp/mountinfo"; then
+		ok "systemd: the primary runs sandboxed (bounding set, no_new_privs, seccomp, private /tmp)"
+	else
+		fail "systemd: sandbox: $out $(awk '/^CapBnd:/' "/proc/$pp/status")"
+	fi
+	out=$(stat -c '%a:%G' "$xdg/hotplugd" "$xdg/hotplugd/$P/control.sock" "$xdg/hotplugd/dpdk" | tr '\n' ' ')
+	if [[ $out == "750:hotplugd 660:hotplugd 700:hotplugd " ]] || ! getent group hotplugd >/dev/null; then
+		ok "systemd: runtime directory 0750, control socket 0660, DPDK's files 0700, group hotplugd"
+	else
+		fail "systemd: permissions (runtime dir, socket, DPDK dir): $out"
+	fi
+
+	"${S[@]}" start hotplugd-secondary@w1.service hotplugd-secondary@w2.service
+	if [[ $(prop hotplugd-secondary@w1.service ActiveState) == active &&
+		$(prop hotplugd-secondary@w2.service ActiveState) == active ]] &&
+		wait_until 10 eval '[[ $(prop hotplugd-secondary@w1.service StatusText) == *"primary pid $pp"* ]]'; then
+		ok "systemd: two secondaries join the primary (READY=1 after joining)"
+	else
+		fail "systemd: secondaries: $(journal hotplugd-secondary@w1.service)"
+	fi
+	out=
+	for d in net_null0 net_af_packet,iface=veth-hpd0 net_tap0,iface=taphpd0 \
+		"net_vhost0,iface=$xdg/hotplugd/$P/sockets/vh0,queues=1,client=0" net_ring0; do
+		out+=$("${H[@]}" attach "$d" 2>&1 >/dev/null)
+	done
+	for d in net_null0 net_af_packet net_tap0 net_vhost0; do
+		out+=$("${H[@]}" start "$d" 2>&1 >/dev/null)
+	done
+	before=$("${H[@]}" list 2>&1 | awk 'NR > 1 {print $2, $5}' | sort | tr '\n' ' ')
+	if [[ -z $out ]] && "${H[@]}" check >/dev/null 2>&1; then
+		ok "systemd: null, af_packet, tap, vhost, ring attach and start under the full sandbox; members agree"
+	else
+		fail "systemd: devices under the sandbox: $out $("${H[@]}" check 2>&1)"
+	fi
+
+	group_state() {
+		local u
+		for u in hotplugd.service hotplugd-secondary@w1.service hotplugd-secondary@w2.service; do
+			printf '%s: %s/%s restarts=%s result=%s; ' "$u" "$(prop $u ActiveState)" \
+				"$(prop $u SubState)" "$(prop $u NRestarts)" "$(prop $u Result)"
+		done
+		# where the primary's threads are, if it is stuck
+		local t m
+		m=$(prop hotplugd.service MainPID)
+		for t in /proc/${m:-0}/task/*; do
+			[[ $m != 0 && -e $t/stat ]] &&
+				printf 'thread %s %s %s; ' "${t##*/}" "$(cut -d' ' -f2,3 "$t/stat")" "$(cat "$t/wchan" 2>/dev/null)"
+		done
+	}
+	secondaries() { echo "$(prop hotplugd-secondary@w1.service MainPID) $(prop hotplugd-secondary@w2.service MainPID)"; }
+	# group_back N: the primary restarted N times, secondaries other than
+	# those in $old active again, and every member agrees.
+	local old
+	group_back() {
+		[[ $(prop hotplugd.service NRestarts) -ge $1 &&
+			$(prop hotplugd.service ActiveState) == active &&
+			$(prop hotplugd-secondary@w1.service ActiveState) == active &&
+			$(prop hotplugd-secondary@w2.service ActiveState) == active &&
+			" $old " != *" $(prop hotplugd-secondary@w1.service MainPID) "* &&
+			" $old " != *" $(prop hotplugd-secondary@w2.service MainPID) "* ]] &&
+			"${H[@]}" check >/dev/null 2>&1
+	}
+
+	# A crash: the primary comes back (Restart=on-failure) with its devices;
+	# the secondaries exit 75 and come back after it.
+	old=$(secondaries)
+	kill -SEGV "$pp"
+	if wait_until 30 group_back 1; then
+		ok "systemd: after a primary crash the primary and both secondaries are back and agree (Requires=, RestartForceExitStatus=75)"
+	else
+		fail "systemd: crash recovery: $(group_state) $(journal hotplugd.service) $(journal hotplugd-secondary@w1.service)"
+	fi
+	if [[ $has_state == yes ]]; then
+		after=$("${H[@]}" list 2>&1 | awk 'NR > 1 {print $2, $5}' | sort | tr '\n' ' ')
+		if [[ $after == "$before" ]]; then
+			ok "systemd: after the crash every device is back, the started ones started (state file)"
+		else
+			fail "systemd: devices after the crash: want '$before', got '$after'; $("${H[@]}" --json status 2>&1 | grep -o '"restore":.*' | grep -o '"outcome": *"[^o][^"]*"' | head -n 3 | tr '\n' ' ')"
+		fi
+	fi
+
+	# A hung primary: the watchdog (2 s here) has it killed and restarted.
+	old=$(secondaries)
+	kill -STOP "$(prop hotplugd.service MainPID)"
+	if wait_until 30 group_back 2; then
+		ok "systemd: a hung primary is restarted by the watchdog, the group recovers"
+	else
+		fail "systemd: watchdog: $(group_state) $(journal hotplugd.service)"
+	fi
+
+	# systemctl restart: secondaries down first, up after the primary.
+	local w1 # used in the eval below
+	# shellcheck disable=SC2034
+	w1=$(prop hotplugd-secondary@w1.service MainPID)
+	"${S[@]}" restart hotplugd.service
+	if wait_until 30 eval '[[ $(prop hotplugd-secondary@w1.service ActiveState) == active && $(prop hotplugd-secondary@w1.service MainPID) != "$w1" ]]' &&
+		(($(prop hotplugd-secondary@w1.service InactiveEnterTimestampMonotonic) <= $(prop hotplugd.service InactiveEnterTimestampMonotonic) &&
+			$(prop hotplugd-secondary@w1.service ActiveEnterTimestampMonotonic) >= $(prop hotplugd.service ActiveEnterTimestampMonotonic))) &&
+		wait_until 15 eval '"${H[@]}" check >/dev/null 2>&1'; then
+		ok "systemd: restart of the primary stops the secondaries first and starts them after it"
+	else
+		fail "systemd: restart order: $(journal hotplugd-secondary@w1.service)"
+	fi
+
+	"${S[@]}" stop hotplugd.service 2>/dev/null
+	if [[ $(prop hotplugd-secondary@w1.service ActiveState) == inactive &&
+		$(prop hotplugd-secondary@w2.service ActiveState) == inactive &&
+		$(prop hotplugd.socket ActiveState) == active ]]; then
+		ok "systemd: stopping the primary stops its secondaries; the socket stays"
+	else
+		fail "systemd: stop: $(journal hotplugd-secondary@w1.service)"
+	fi
+	"${S[@]}" stop hotplugd.socket 'hotplugd*' >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------
+# A systemd (user) manager of our own, to run the real units:
+#   test_units.sh --manager-cg XDG_RUNTIME_DIR XDG_CONFIG_HOME
+# first moves itself into a cgroup subtree of its own in every hierarchy, so
+# that the manager never touches another process's cgroup (a manager whose
+# cgroup is the root moves every process of the host into init.scope), then
+#   test_units.sh --manager-ns ...
+# runs in private mount and network namespaces: a /run/systemd of its own
+# (a user manager insists on one), a veth pair, and the manager.
+if [[ ${1-} == --manager-cg ]]; then
+	cg=hpd-units-$$
+	for h in systemd unified cpu cpuacct memory pids blkio devices freezer; do
+		d=/sys/fs/cgroup/$h
+		[[ -d $d ]] || continue
+		mkdir "$d/$cg" && echo $$ >"$d/$cg/cgroup.procs" || { echo "cgroup $h: cannot move"; exit 1; }
+	done
+	echo "$cg" >"$2.cgroup"
+	exec unshare -m -n --propagation private bash "$0" --manager-ns "$2" "$3"
+fi
+if [[ ${1-} == --manager-ns ]]; then
+	mount -t tmpfs tmpfs /run/systemd || exit 1
+	mkdir -p /run/systemd/system /run/systemd/inaccessible
+	(cd /run/systemd/inaccessible && touch reg && mkdir dir && mknod chr c 0 0 &&
+		mknod blk b 0 0 && mkfifo fifo &&
+		python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("sock")' &&
+		chmod 0000 reg dir chr blk fifo sock) || exit 1
+	ip link set lo up && ip link add veth-hpd0 type veth peer name veth-hpd1 &&
+		ip link set veth-hpd0 up && ip link set veth-hpd1 up || exit 1
+	export XDG_RUNTIME_DIR=$2 XDG_CONFIG_HOME=$3
+	exec /lib/systemd/systemd --user --unit=hpd-idle.target
+fi
+
 # ---------------------------------------------------------------------------
 tmp=$(mktemp -d /tmp/hpd-units.XXXXXX)
 # DPDK file prefixes of our own: "hpdu<pid>x" + a letter, so that the
 # clean-up globs below match nothing of any other run.
 pfx=hpdu$$x
 pids=()
+xdg= # the manager's runtime directory, outside /tmp (the units' PrivateTmp=)
 cleanup() {
-	local p
+	local p h cg
+	[[ -n $xdg && -S $xdg/systemd/private ]] &&
+		XDG_RUNTIME_DIR=$xdg timeout 30 systemctl --user stop 'hotplugd*' >/dev/null 2>&1
 	for p in "${pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do
 		wait_until 10 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null
 	done
+	if [[ -n $xdg ]]; then
+		cg=$(cat "$xdg.cgroup" 2>/dev/null)
+		for h in /sys/fs/cgroup/*/; do
+			[[ -n $cg && -d $h$cg ]] && find "$h$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+		done
+		rm -rf "$xdg" "$xdg.cgroup"
+	fi
 	rm -rf "$tmp"
 	rm -rf /var/run/dpdk/"$pfx"?
 	rm -f /dev/hugepages/"$pfx"?map_*
@@ -424,6 +648,7 @@ else
 			fail "sandbox: the sandboxed run failed (status $rc)"
 		fi
 		if [[ -f $tmp/syscalls.primary ]]; then
+			# shellcheck disable=SC2046 # one word per set
 			allowed=$(expand_syscalls $(unit_setting hotplugd.service SystemCallFilter))
 			used=$(awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {print $NF}' \
 				"$tmp"/syscalls.* | sort -u)
@@ -436,6 +661,16 @@ else
 		else
 			skip "sandbox: system calls: strace not installed"
 		fi
+	fi
+
+	# --- 8. the real units, under a systemd manager ----------------------------
+	if [[ ${HOTPLUGD_UNITS_MANAGER:-1} == 0 ]]; then
+		skip "units under systemd: HOTPLUGD_UNITS_MANAGER=0"
+	elif [[ ! -x /lib/systemd/systemd ]] || ! command -v systemctl >/dev/null ||
+		[[ ! -d /sys/fs/cgroup/systemd && ! -f /sys/fs/cgroup/cgroup.procs ]]; then
+		skip "units under systemd: no systemd binary or cgroup hierarchy"
+	else
+		manager_tests
 	fi
 fi
 

@@ -203,7 +203,7 @@ def readiness(a):
                          "this hotplugd does not send watchdog pings yet")
 
         # A secondary: ready only once it has joined.
-        env = dict(base_env, NOTIFY_SOCKET=n2.path)
+        env = dict(base_env, NOTIFY_SOCKET=n2.path, WATCHDOG_USEC=str(watchdog_usec))
         with open(slog, "wb") as log:
             s = subprocess.Popen([a.hotplugd, *eal, "--proc-type=secondary", "--",
                                   "-r", run, "-n", "units-secondary", *nostate],
@@ -233,6 +233,13 @@ def readiness(a):
             st = n2.wait_for(lambda l: l.startswith("STATUS="), STEP_DEADLINE, s)
             r.check(st is not None and str(p.pid) in st[1],
                     "secondary: STATUS= names its primary", f"received {n2.seen}")
+            wd = n2.wait_for(lambda l: l == "WATCHDOG=1", 3 * watchdog_usec / 1e6, s)
+            if wd is not None or a.watchdog == "yes":
+                r.check(wd is not None, "secondary: WATCHDOG=1 while WATCHDOG_USEC is set",
+                        f"none within {3 * watchdog_usec / 1e6} s")
+            else:
+                Results.skip("secondary: WATCHDOG=1 while WATCHDOG_USEC is set",
+                             "this hotplugd does not send watchdog pings yet")
 
         # Stop the primary: STOPPING=1, exit 0; the secondary follows with 75.
         p.send_signal(signal.SIGTERM)

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""hotplugd benchmarks, each side by side with its anchor in the same run.
+
+    bench/run.sh [--quick]        (builds what it needs, then runs this)
+
+Writes bench/results/results.json, results.md and latency.png. Every figure
+is a median (p50) and p99 over repeated runs; comparisons are ratios of
+numbers measured in the same run, interleaved, because this machine is
+noisy and absolute times alone mean little."""
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+import hpd  # noqa: E402  (the integration tests' process harness)
+
+BENCH = os.path.join(hpd.BUILD, "bench")
+EAL_ANCHOR = os.path.join(BENCH, "bench-eal-hotplug")
+LOAD = os.path.join(BENCH, "bench-telemetry-load")
+HPD_CLIENT = os.path.join(BENCH, "client", "bench-hpd-hotplug")
+
+
+def pct(values, p):
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * (len(v) - 1)))))
+    return v[k]
+
+
+def summary(us):
+    return {"p50_ms": pct(us, 50) / 1000, "p99_ms": pct(us, 99) / 1000, "n": len(us)}
+
+
+def run_json(cmd, timeout=900):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({out.returncode}): {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---- 1 + 2: hotplug latency against group size ---------------------------
+
+def hotplugd_latency(n, k):
+    g = hpd.Group(secondaries=n)
+    try:
+        verify = [arg for s in g.secondaries for arg in ("--verify", s.sock_path)]
+        r = run_json([HPD_CLIENT, "--socket", g.primary.sock_path, "--iterations", str(k),
+                      *verify, "--json"])
+        hpctl = []
+        for _ in range(max(3, k // 10)):
+            t = time.monotonic()
+            g.hpctl("attach", "net_null0", check=True)
+            g.hpctl("detach", "net_null0", check=True)
+            hpctl.append((time.monotonic() - t) * 1e6)
+        r["hpctl_cycle_us"] = hpctl
+        return r
+    finally:
+        g.close()
+
+
+def anchor_latency(n, k):
+    prefix = f"bencha{os.getpid()}n{n}"
+    try:
+        return run_json([EAL_ANCHOR, "-l", "0,1", "--no-pci", f"--file-prefix={prefix}",
+                         "--log-level=*:error", "--", "--secondaries", str(n),
+                         "--iterations", str(k), "--json"])
+    finally:
+        subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"])
+
+
+def latency(sizes, k, rounds):
+    res = []
+    for n in sizes:
+        h_att, h_det, a_att, a_det, cyc, missing = [], [], [], [], [], 0
+        for _ in range(rounds):  # interleaved: hotplugd, anchor, hotplugd, ...
+            h = hotplugd_latency(n, k)
+            a = anchor_latency(n, k)
+            h_att += h["attach_us"]; h_det += h["detach_us"]; cyc += h["hpctl_cycle_us"]
+            missing += h["missing_after_answer"]
+            a_att += a["attach_us"]; a_det += a["detach_us"]
+        row = {"secondaries": n,
+               "hotplugd": {"attach": summary(h_att), "detach": summary(h_det),
+                            "hpctl_cycle": summary(cyc),
+                            "usable_everywhere_on_answer": missing == 0},
+               "anchor": {"attach": summary(a_att), "detach": summary(a_det)}}
+        for op in ("attach", "detach"):
+            row[f"ratio_{op}_p50"] = row["hotplugd"][op]["p50_ms"] / row["anchor"][op]["p50_ms"]
+            row[f"ratio_{op}_p99"] = row["hotplugd"][op]["p99_ms"] / row["anchor"][op]["p99_ms"]
+        print(f"  {n:2d} secondaries: hotplugd attach p50 {row['hotplugd']['attach']['p50_ms']:.2f} ms"
+              f" / anchor {row['anchor']['attach']['p50_ms']:.2f} ms;"
+              f" detach {row['hotplugd']['detach']['p50_ms']:.2f} / {row['anchor']['detach']['p50_ms']:.2f} ms",
+              flush=True)
+        res.append(row)
+    return res
+
+
+# ---- 3: control plane ------------------------------------------------------
+
+def load(proto, sock, clients, seconds, command=None):
+    cmd = [LOAD, "--proto", proto, "--socket", sock, "--clients", str(clients),
+           "--duration", str(seconds), "--json"]
+    if command:
+        cmd += ["--command", command]
+    return run_json(cmd, timeout=seconds + 60)
+
+
+def control_plane(seconds):
+    g = hpd.Group(secondaries=0)
+    try:
+        g.primary.call("attach", {"devargs": "net_null0"})
+        tele = f"/var/run/dpdk/{g.prefix}/dpdk_telemetry.v2"
+        out = []
+        for clients in (1, 8):
+            h = load("jsonrpc", g.primary.sock_path, clients, seconds)
+            t = load("telemetry", tele, clients, seconds, "/ethdev/list")
+            out.append({"clients": clients, "hotplugd": h, "telemetry": t,
+                        "ratio_req_per_s": h["req_per_s"] / t["req_per_s"],
+                        "ratio_p99": h["p99_us"] / t["p99_us"]})
+            print(f"  list, {clients} clients: hotplugd {h['req_per_s']:.0f} req/s p99 "
+                  f"{h['p99_us']:.0f} us; telemetry {t['req_per_s']:.0f} req/s p99 "
+                  f"{t['p99_us']:.0f} us", flush=True)
+        return out
+    finally:
+        g.close()
+
+
+# ---- 4: responsiveness during a slow hotplug -------------------------------
+
+def responsiveness(seconds):
+    """list latency while attaches are held up by a frozen member (each one
+    waits out the ping deadline, then fences the member)."""
+    g = hpd.Group(secondaries=1)
+    try:
+        result = {}
+        t = threading.Thread(target=lambda: result.update(
+            load("jsonrpc", g.primary.sock_path, 1, seconds)))
+        t.start()
+        deadline, cycles = time.monotonic() + seconds - 1.5, 0
+        while time.monotonic() < deadline:
+            victim = g.add_secondary()
+            os.kill(victim.pid, signal.SIGSTOP)
+            g.primary.call("attach", {"devargs": "net_null0"})
+            g.primary.call("detach", {"device": "net_null0"})
+            victim.p.wait(5)
+            cycles += 1
+        t.join()
+        result["slow_hotplugs"] = cycles
+        print(f"  list during {cycles} slow hotplugs: p99 {result['p99_us'] / 1000:.2f} ms",
+              flush=True)
+        return result
+    finally:
+        g.close()
+
+
+# ---- 5: footprint and start-up ---------------------------------------------
+
+def footprint_of(pid, prefix):
+    with open(f"/proc/{pid}/status") as f:
+        rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    huge = sum(os.path.getsize(os.path.join("/dev/hugepages", f))
+               for f in os.listdir("/dev/hugepages") if f.startswith(prefix))
+    return {"rss_kib": rss, "fds": fds, "hugepage_bytes": huge}
+
+
+def footprint(cycles):
+    g = hpd.Group(secondaries=1)
+    try:
+        out = {}
+        done = 0
+        for target in (10, cycles):
+            run_json([HPD_CLIENT, "--socket", g.primary.sock_path, "--iterations",
+                      str(target - done), "--json"], timeout=3600)
+            done = target
+            out[str(target)] = {"primary": footprint_of(g.primary.pid, g.prefix),
+                                "secondary": footprint_of(g.secondaries[0].pid, g.prefix)}
+            print(f"  after {target} cycles: {out[str(target)]}", flush=True)
+        return out
+    finally:
+        g.close()
+
+
+def startup(runs):
+    """exec to READY=1 (sd_notify), measured with a NOTIFY_SOCKET we own."""
+    times = []
+    for i in range(runs):
+        d = tempfile.mkdtemp(prefix="hpb-")
+        ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        ns.bind(os.path.join(d, "notify"))
+        ns.settimeout(30)
+        prefix = f"hpbs{os.getpid()}r{i}"
+        t = time.monotonic()
+        p = subprocess.Popen([hpd.HOTPLUGD, "-l", "0", "--no-pci", f"--file-prefix={prefix}",
+                              "--log-level=*:error", "--", "-r", d, "--log-level", "err"],
+                             env=dict(os.environ, NOTIFY_SOCKET=os.path.join(d, "notify")))
+        try:
+            while b"READY=1" not in ns.recv(4096):
+                pass
+            times.append((time.monotonic() - t) * 1e6)
+        finally:
+            p.terminate()
+            p.wait(10)
+            ns.close()
+            subprocess.run(["rm", "-rf", d, f"/var/run/dpdk/{prefix}"])
+    s = summary(times)
+    print(f"  start-up to READY=1: p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms", flush=True)
+    return s
+
+
+# ---- report ------------------------------------------------------------------
+
+def markdown(r):
+    L = [f"# hotplugd benchmark results\n", f"{r['when']}, {r['machine']}, "
+         f"{'quick' if r['quick'] else 'full'} run.\n",
+         "## Hotplug latency against group size (net_null, ms; ratio = hotplugd / raw EAL anchor)\n",
+         "| secondaries | hotplugd attach p50 / p99 | anchor attach p50 / p99 | ratio p50 | "
+         "hotplugd detach p50 / p99 | anchor detach p50 / p99 | ratio p50 | hpctl cycle p50 |",
+         "|---|---|---|---|---|---|---|---|"]
+    for x in r["latency"]:
+        h, a = x["hotplugd"], x["anchor"]
+        L.append(f"| {x['secondaries']} | {h['attach']['p50_ms']:.2f} / {h['attach']['p99_ms']:.2f} | "
+                 f"{a['attach']['p50_ms']:.2f} / {a['attach']['p99_ms']:.2f} | "
+                 f"{x['ratio_attach_p50']:.2f} | "
+                 f"{h['detach']['p50_ms']:.2f} / {h['detach']['p99_ms']:.2f} | "
+                 f"{a['detach']['p50_ms']:.2f} / {a['detach']['p99_ms']:.2f} | "
+                 f"{x['ratio_detach_p50']:.2f} | {h['hpctl_cycle']['p50_ms']:.1f} |")
+    L += ["", "An attach or detach answer from hotplugd means the port is usable in every "
+          "member (checked after every answer: "
+          + ("never missing" if all(x["hotplugd"]["usable_everywhere_on_answer"]
+                                    for x in r["latency"]) else "SOMETIMES MISSING") + "), "
+          "so *time until usable everywhere* equals the attach latency above; the same holds "
+          "for rte_dev_probe.", "",
+          "## Control plane: `list` against DPDK telemetry `/ethdev/list`, same primary\n",
+          "| clients | hotplugd req/s | p50 / p99 us | telemetry req/s | p50 / p99 us | "
+          "ratio req/s | ratio p99 |", "|---|---|---|---|---|---|---|"]
+    for x in r["control_plane"]:
+        h, t = x["hotplugd"], x["telemetry"]
+        L.append(f"| {x['clients']} | {h['req_per_s']:.0f} | {h['p50_us']:.0f} / {h['p99_us']:.0f} | "
+                 f"{t['req_per_s']:.0f} | {t['p50_us']:.0f} / {t['p99_us']:.0f} | "
+                 f"{x['ratio_req_per_s']:.2f} | {x['ratio_p99']:.2f} |")
+    rs = r["responsiveness"]
+    L += ["", "## Responsiveness\n",
+          f"`list` p99 during {rs['slow_hotplugs']} slow hotplugs (each held up by a frozen "
+          f"member until fenced): **{rs['p99_us'] / 1000:.2f} ms** (p50 {rs['p50_us'] / 1000:.3f} ms, "
+          f"max {rs['max_us'] / 1000:.2f} ms).", "", "## Footprint\n",
+          "| after cycles | process | RSS KiB | fds | hugepages bytes |", "|---|---|---|---|---|"]
+    for cycles, procs in r["footprint"].items():
+        for who, f in procs.items():
+            L.append(f"| {cycles} | {who} | {f['rss_kib']} | {f['fds']} | {f['hugepage_bytes']} |")
+    s = r["startup"]
+    L += ["", f"Start-up, exec to READY=1: p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms "
+          f"({s['n']} runs).", ""]
+    return "\n".join(L)
+
+
+def plot(r, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("  (no matplotlib: latency.png not drawn)")
+        return
+    n = [x["secondaries"] for x in r["latency"]]
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
+    for i, op in enumerate(("attach", "detach")):
+        for who, style in (("hotplugd", "o-"), ("anchor", "s--")):
+            label = "hotplugd" if who == "hotplugd" else "raw EAL (rte_dev_probe/remove)"
+            ax[i].plot(n, [x[who][op]["p50_ms"] for x in r["latency"]], style, label=f"{label} p50")
+            ax[i].plot(n, [x[who][op]["p99_ms"] for x in r["latency"]], style, alpha=0.4,
+                       label=f"{label} p99")
+        ax[i].set_title(f"{op} of net_null")
+        ax[i].set_xlabel("secondaries")
+        ax[i].set_ylabel("ms")
+        ax[i].grid(alpha=0.3)
+        ax[i].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer iterations (about 3 min)")
+    ap.add_argument("--out", default=os.path.join(TOP, "bench", "results"))
+    args = ap.parse_args()
+    q = args.quick
+    os.makedirs(args.out, exist_ok=True)
+    r = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+         "machine": f"{os.cpu_count()} cores, {os.uname().release}", "quick": q}
+    print("hotplug latency against group size", flush=True)
+    r["latency"] = latency([0, 1, 4, 8, 16], 20 if q else 50, 1 if q else 3)
+    print("control plane", flush=True)
+    r["control_plane"] = control_plane(2 if q else 10)
+    print("responsiveness", flush=True)
+    r["responsiveness"] = responsiveness(6 if q else 15)
+    print("footprint", flush=True)
+    r["footprint"] = footprint(1000 if q else 10000)
+    print("start-up", flush=True)
+    r["startup"] = startup(5 if q else 20)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(r, f, indent=1)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(markdown(r))
+    plot(r, os.path.join(args.out, "latency.png"))
+    print(f"wrote {args.out}/results.md, results.json, latency.png")
+
+
+if __name__ == "__main__":
+    main()
