@@ -668,32 +668,31 @@ static void detach_pinged(struct op *op)
 		detach_stopped(op);
 }
 
-static int resolve(struct op *op)
+/* The device the request names, or the operation ends here (ENOENT). */
+static bool resolve(struct op *op)
 {
 	struct hpd_devref ref;
 	int rc;
 
 	rc = hpd_devref_parse(op->arg, &ref, op->res.reason, sizeof(op->res.reason));
-	if (rc)
-		return rc;
-	if (dev_resolve(&ref, op->res.name, sizeof(op->res.name), &op->port) != 0) {
+	if (rc == 0 && dev_resolve(&ref, op->res.name, sizeof(op->res.name), &op->port) != 0) {
 		snprintf(op->res.reason, sizeof(op->res.reason), "no device %s is attached",
 			 op->arg);
-		return -ENOENT;
+		rc = -ENOENT;
+	}
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return false;
 	}
 	op->res.port = op->port;
-	return 0;
+	return true;
 }
 
 static void detach_begin(struct op *op)
 {
-	int rc = resolve(op);
-
-	if (rc) {
-		op->res.rc = rc;
-		finish(op);
+	if (!resolve(op))
 		return;
-	}
 	dev_devargs(op->res.name, op->devargs, sizeof(op->devargs));
 	op->eal_fanout = dev_eal_fanout(op->devargs);
 	op->was_started = dev_started(op->port);
@@ -717,13 +716,8 @@ static void port_done(struct op *op)
 
 static void port_begin(struct op *op)
 {
-	int rc = resolve(op);
-
-	if (rc) {
-		op->res.rc = rc;
-		finish(op);
+	if (!resolve(op))
 		return;
-	}
 	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
 }
 

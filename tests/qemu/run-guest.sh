@@ -89,7 +89,7 @@ for i in "${!scripts[@]}"; do
 		echo "run-guest.sh: $script: a ':' in a script path is not supported" >&2
 		exit 2 ;;
 	esac
-	scripts[$i]=$script
+	scripts[i]=$script
 done
 script_names=$(for s in "${scripts[@]}"; do basename "$s"; done | paste -sd' ')
 [ -n "$timeout" ] || timeout=$((300 * ${#scripts[@]}))
