@@ -56,6 +56,8 @@ enum hpd_mp_type {
 	HPD_MP_JOIN_REQ,   /* member -> primary */
 	HPD_MP_JOIN_REP,   /* primary -> member */
 	HPD_MP_FENCED,     /* primary -> members: pid was fenced (informational) */
+	HPD_MP_QUIESCE,    /* primary -> members: stop polling port u.arg (a
+			    * number) and confirm no worker is inside a burst */
 	HPD_MP_RECEIVED,   /* member -> primary: got seq (sent by the mp thread,
 			    * so it proves the process runs; the ACK follows
 			    * once the work is done) */

@@ -10,7 +10,10 @@
 
 #include <event2/event.h>
 
+#include <rte_ethdev.h>
+
 #include "agent.h"
+#include "datapath.h"
 #include "client.h"
 #include "dev.h"
 #include "hotplugd.h"
@@ -115,6 +118,11 @@ static int reconcile(void)
 	}
 	json_decref(mine);
 	json_decref(resp);
+	/* what this process has now (probed at EAL init or just now) */
+	uint16_t p;
+
+	RTE_ETH_FOREACH_DEV(p)
+		datapath_port_attached(p);
 	return 0;
 }
 
@@ -159,23 +167,46 @@ struct queued {
 static STAILQ_HEAD(, queued) queue = STAILQ_HEAD_INITIALIZER(queue);
 static bool running;
 
+/* Workers stop using a port and confirm it; a stuck one is reported with
+ * ETIMEDOUT, which the primary handles like an unresponsive member. */
+static int quiesce(uint16_t port, bool leaving, char *reason, size_t len)
+{
+	int rc = datapath_quiesce(port, leaving, hpd.opt.op_timeout_ms);
+
+	if (rc)
+		snprintf(reason, len, "data-path workers did not leave port %u within %d ms",
+			 port, hpd.opt.op_timeout_ms);
+	return rc;
+}
+
 static int agent_job(void *arg, char *reason, size_t len)
 {
 	const struct hpd_mp_msg *m = &((struct queued *)arg)->m;
 	char name[64];
+	uint16_t port;
 	int rc;
 
-	if (m->h.type == HPD_MP_ATTACH) {
+	switch (m->h.type) {
+	case HPD_MP_ATTACH:
 		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, len);
 		if (rc)
 			return rc;
 		if (fault("attach", name, reason, len))
 			return -EIO;
-		return dev_exists(name) ? 0 : dev_attach(m->u.arg, reason, len);
+		rc = dev_exists(name) ? 0 : dev_attach(m->u.arg, reason, len);
+		if (rc == 0 && dev_port_by_name(name, &port) == 0)
+			datapath_port_attached(port);
+		return rc;
+	case HPD_MP_QUIESCE:
+		return quiesce((uint16_t)atoi(m->u.arg), false, reason, len);
+	default: /* HPD_MP_DETACH */
+		if (fault("detach", m->u.arg, reason, len))
+			return -EIO;
+		if (dev_port_by_name(m->u.arg, &port) != 0)
+			return 0;
+		rc = quiesce(port, true, reason, len);
+		return rc ? rc : dev_detach(m->u.arg, reason, len);
 	}
-	if (fault("detach", m->u.arg, reason, len))
-		return -EIO;
-	return dev_exists(m->u.arg) ? dev_detach(m->u.arg, reason, len) : 0;
 }
 
 static void pump(void);
@@ -184,8 +215,11 @@ static void agent_done(void *arg, int rc, const char *reason)
 {
 	struct queued *q = arg;
 
-	log_info("%s %s for the primary: %s", q->m.h.type == HPD_MP_ATTACH ? "attach" : "detach",
-		 q->m.u.arg, rc ? reason : "ok");
+	static const char *const what[] = {[HPD_MP_ATTACH] = "attach",
+		[HPD_MP_DETACH] = "detach", [HPD_MP_QUIESCE] = "quiesce port"};
+
+	log_info("%s %s for the primary: %s", what[q->m.h.type], q->m.u.arg,
+		 rc ? reason : "ok");
 	ack(&q->m, rc, reason);
 	free(q);
 	running = false;
@@ -214,6 +248,7 @@ void agent_handle(const struct hpd_mp_msg *m)
 		return;
 	case HPD_MP_ATTACH:
 	case HPD_MP_DETACH:
+	case HPD_MP_QUIESCE:
 		break;
 	default:
 		return;

@@ -173,6 +173,8 @@ static json_t *op_json(const struct op_result *r)
 		json_object_set_new(j, "port", json_integer(r->port));
 	if (r->fenced)
 		json_object_set_new(j, "fenced", json_integer(r->fenced));
+	if (r->quiesce_ms > 0)
+		json_object_set_new(j, "quiesce_ms", json_real(r->quiesce_ms));
 	return j;
 }
 

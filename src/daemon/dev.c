@@ -29,17 +29,25 @@
 #define HPD_PORTS_MZ "hpd_ports"
 struct hpd_port_state {
 	uint8_t started;
-	uint8_t pad[3];
+	/* usable by data-path workers: set by the primary once a port is
+	 * attached everywhere and started, cleared before it is quiesced */
+	uint8_t ready;
+	uint8_t pad[2];
 	uint32_t gen; /* bumped on every change */
 };
-static struct hpd_port_state *ports;
+struct hpd_ports_mz {
+	uint32_t gen; /* bumped on any ready change: workers re-read then */
+	struct hpd_port_state port[RTE_MAX_ETHPORTS];
+};
+static struct hpd_ports_mz *table;
+#define ports (table->port)
 static struct rte_mempool *pool;
 static json_t *snapshot; /* the port list while a device job runs */
 
 int dev_init(void)
 {
 	const struct rte_memzone *mz;
-	size_t len = sizeof(*ports) * RTE_MAX_ETHPORTS;
+	size_t len = sizeof(*table);
 
 	if (hpd_is_primary())
 		mz = rte_memzone_reserve(HPD_PORTS_MZ, len, SOCKET_ID_ANY, 0);
@@ -51,9 +59,9 @@ int dev_init(void)
 			"not found (is the primary a hotplugd?)");
 		return -ENOENT;
 	}
-	ports = mz->addr;
+	table = mz->addr;
 	if (hpd_is_primary())
-		memset(ports, 0, len);
+		memset(table, 0, len);
 	return 0;
 }
 
@@ -100,6 +108,33 @@ static bool is_vdev(const struct rte_devargs *da)
 	return strcmp(rte_bus_name(da->bus), "vdev") == 0;
 }
 
+/*
+ * A secondary copies a port's queue array pointer into its fast-path table
+ * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
+ * allocated by the first rte_eth_dev_configure() and kept until close. So
+ * the primary configures a new port before any member attaches it: a
+ * member that probed an unconfigured port would keep a NULL queue array and
+ * fault in rte_eth_rx_burst once the port is started.
+ */
+static void preconfigure(const char *name)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t port;
+
+	if (dev_port_by_name(name, &port) != 0 || rte_eth_dev_info_get(port, &info) != 0)
+		return;
+	/* net_tap: a secondary's probe asks the primary for the fd of every
+	 * configured queue; configured but not yet set up, a queue has none
+	 * and the request fails. tap hands its queues over at probe instead. */
+	if (info.driver_name && strcmp(info.driver_name, "net_tap") == 0)
+		return;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
+		log_warn("%s: cannot configure before the members attach it; a data-path "
+			 "worker will leave it alone in members that attach it now", name);
+}
+
 bool dev_eal_fanout(const char *devargs)
 {
 	struct rte_devargs da;
@@ -124,8 +159,11 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	if (rte_devargs_parse(&da, devargs) != 0)
 		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
 	snprintf(name, sizeof(name), "%s", da.name);
-	if (is_vdev(&da))
+	if (is_vdev(&da)) {
 		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);
+		if (rc == 0 && hpd_is_primary())
+			preconfigure(name);
+	}
 	else if (hpd_is_primary())
 		rc = rte_dev_probe(devargs);
 	else
@@ -189,6 +227,7 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 		return failed(rc, "", reason, rlen);
 	eal_log_capture_end();
 	if (hpd_is_primary()) {
+		dev_set_ready(port, false);
 		ports[port].started = 0;
 		ports[port].gen++;
 	}
@@ -327,6 +366,26 @@ int dev_stop(uint16_t port, char *reason, size_t rlen)
 	ports[port].started = 0;
 	ports[port].gen++;
 	return 0;
+}
+
+void dev_set_ready(uint16_t port, bool ready)
+{
+	if (port >= RTE_MAX_ETHPORTS || ports[port].ready == ready)
+		return;
+	ports[port].ready = ready;
+	/* workers see the flag before the new generation */
+	__atomic_fetch_add(&table->gen, 1, __ATOMIC_RELEASE);
+}
+
+bool dev_ready(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS &&
+	       __atomic_load_n(&ports[port].ready, __ATOMIC_ACQUIRE);
+}
+
+uint32_t dev_ready_gen(void)
+{
+	return __atomic_load_n(&table->gen, __ATOMIC_ACQUIRE);
 }
 
 bool dev_started(uint16_t port)

@@ -40,6 +40,7 @@ struct op {
 	enum op_kind kind;
 	char arg[HPD_DEVARGS_MAX + 1];
 	char devargs[HPD_DEVARGS_MAX + 1]; /* for rollback re-attach */
+	char port_arg[8]; /* QUIESCE's argument */
 	bool eal_fanout; /* the EAL carries it to members (not vdev) */
 	uint16_t port;
 	bool was_started;
@@ -294,6 +295,13 @@ void engine_ack(const struct hpd_mp_msg *m)
 		return;
 	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
 	a->rc = m->h.rc;
+	if (m->h.rc == -ETIMEDOUT && hpd.opt.policy == HPD_POLICY_FENCE) {
+		/* it answered, but its workers would not let go in time:
+		 * handled like a member that does not answer */
+		members_fence(m->h.pid, m->u.reason);
+		op->res.fenced++;
+		a->st = ACK_GONE;
+	}
 	snprintf(a->reason, sizeof(a->reason), "%s", m->u.reason);
 	if (--op->waiting == 0)
 		round_done(op);
@@ -655,6 +663,35 @@ static void detach_stopped(struct op *op)
 			    detach_fanned_out);
 }
 
+/* Workers everywhere let go of the port before the primary stops it (a
+ * stop frees queues a secondary may be polling). */
+static void quiesce_begin(struct op *op, phase_t next)
+{
+	snprintf(op->port_arg, sizeof(op->port_arg), "%u", op->port);
+	op->res.quiesce_ms = -ms_since(&op->t0);
+	dev_set_ready(op->port, false);
+	round_begin(op, HPD_MP_QUIESCE, op->port_arg, hpd.opt.op_timeout_ms, "quiesce", next);
+}
+
+/* A member that could not confirm (refuse policy): the port stays as it
+ * was, usable again. */
+static bool quiesce_failed(struct op *op)
+{
+	op->res.quiesce_ms += ms_since(&op->t0);
+	if (!round_failed(op))
+		return false;
+	dev_set_ready(op->port, true);
+	finish(op);
+	return true;
+}
+
+static void detach_quiesced(struct op *op)
+{
+	if (quiesce_failed(op))
+		return;
+	local(op, L_STOP, NULL, detach_stopped);
+}
+
 static void detach_pinged(struct op *op)
 {
 	if (ping_failed(op))
@@ -663,7 +700,7 @@ static void detach_pinged(struct op *op)
 	 * roll back), so a detach stops it first. */
 	op->local_rc = 0;
 	if (op->was_started)
-		local(op, L_STOP, NULL, detach_stopped);
+		quiesce_begin(op, detach_quiesced);
 	else
 		detach_stopped(op);
 }
@@ -705,6 +742,10 @@ static void port_done(struct op *op)
 {
 	int rc = op->local_rc;
 
+	/* started: the data path may use it from now on; a failed stop
+	 * leaves it started, so usable again */
+	if ((op->kind == OP_START && rc == 0) || (op->kind == OP_STOP && rc && rc != -EALREADY))
+		dev_set_ready(op->port, true);
 	local_failed(op);
 	if (rc == -EALREADY)
 		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
@@ -714,10 +755,21 @@ static void port_done(struct op *op)
 	finish(op);
 }
 
+static void stop_quiesced(struct op *op)
+{
+	if (quiesce_failed(op))
+		return;
+	local(op, L_STOP, NULL, port_done);
+}
+
 static void port_begin(struct op *op)
 {
 	if (!resolve(op))
 		return;
+	if (op->kind == OP_STOP && dev_started(op->port)) {
+		quiesce_begin(op, stop_quiesced);
+		return;
+	}
 	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
 }
 

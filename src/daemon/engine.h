@@ -42,6 +42,7 @@ struct op_result {
 	unsigned members;                /* members the operation reached */
 	unsigned fenced;                 /* members fenced while it ran */
 	double ms;                       /* duration, queueing included */
+	double quiesce_ms;               /* of which: waiting for workers */
 };
 
 typedef void (*op_done_t)(const struct op_result *res, void *arg);

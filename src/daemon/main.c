@@ -23,6 +23,7 @@
 #include "api.h"
 #include "console.h"
 #include "control.h"
+#include "datapath.h"
 #include "dev.h"
 #include "eal_args.h"
 #include "engine.h"
@@ -82,6 +83,9 @@ static void usage(FILE *f, const char *prog)
 		"                            then <prefix>/state.json)\n"
 		"      --no-state            no state file\n"
 		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
+		"      --worker io|rxonly    secondary: a data-path worker on the worker lcores\n"
+		"                            (io: forward between port pairs; rxonly: count)\n"
+		"      --worker-ports P,...  ports the worker uses (name patterns, default *)\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
 		"  -h, --help, -V, --version\n", prog);
 }
@@ -99,11 +103,13 @@ static int parse_int(const char *s, int min, int max, const char *what)
 }
 
 static bool no_state;
+static enum datapath_mode worker_mode;
+static const char *worker_ports;
 
 static void parse_options(int argc, char **argv)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES };
+	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -121,6 +127,8 @@ static void parse_options(int argc, char **argv)
 		{"state-file", required_argument, NULL, O_STATE},
 		{"no-state", no_argument, NULL, O_NOSTATE},
 		{"devices", required_argument, NULL, O_DEVICES},
+		{"worker", required_argument, NULL, O_WORKER},
+		{"worker-ports", required_argument, NULL, O_WPORTS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -154,6 +162,17 @@ static void parse_options(int argc, char **argv)
 		case O_STATE: hpd.opt.state_file = optarg; break;
 		case O_NOSTATE: no_state = true; break;
 		case O_DEVICES: hpd.opt.devices_file = optarg; break;
+		case O_WORKER:
+			if (strcmp(optarg, "io") == 0)
+				worker_mode = DP_IO;
+			else if (strcmp(optarg, "rxonly") == 0)
+				worker_mode = DP_RXONLY;
+			else {
+				fprintf(stderr, "hotplugd: --worker is io or rxonly\n");
+				exit(2);
+			}
+			break;
+		case O_WPORTS: worker_ports = optarg; break;
 		case O_LOG:
 			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);
@@ -416,6 +435,13 @@ int main(int argc, char **argv)
 		if ((rc = agent_start(hpd.base)) != 0)
 			goto out_mp;
 	}
+	if (worker_mode != DP_NONE && hpd_is_primary()) {
+		log_err("--worker: the data path runs in secondaries; this process is the primary");
+		rc = -EINVAL;
+		goto out_agent;
+	}
+	if ((rc = datapath_init(worker_mode, worker_ports)) != 0)
+		goto out_agent;
 	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
 		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
 		goto out_agent;
@@ -447,6 +473,7 @@ int main(int argc, char **argv)
 out_control:
 	control_fini();
 out_agent:
+	datapath_fini();
 	if (!hpd_is_primary()) {
 		agent_stop();
 		relay_fini();

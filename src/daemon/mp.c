@@ -25,7 +25,7 @@ static bool answer_now(const struct hpd_mp_msg *m)
 	struct hpd_mp_msg a;
 
 	if (m->h.type != HPD_MP_PING && m->h.type != HPD_MP_ATTACH &&
-	    m->h.type != HPD_MP_DETACH)
+	    m->h.type != HPD_MP_DETACH && m->h.type != HPD_MP_QUIESCE)
 		return false;
 #ifdef HPD_FAULT_HOOKS
 	/* ping faults act in the loop: let it answer pings itself */

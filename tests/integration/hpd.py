@@ -146,7 +146,8 @@ class Netns:
 class Proc:
     """One member of a group: a hotplugd (or console) process."""
 
-    def __init__(self, group, role, console=False, extra=(), env=None, wrap=(), cwd=None):
+    def __init__(self, group, role, console=False, extra=(), env=None, wrap=(), cwd=None,
+                 lcores=None):
         self.group = group
         self.role = role
         self.console = console
@@ -161,7 +162,8 @@ class Proc:
         # find it taken, even in sanitizer builds whose allocator reserves
         # large regions; DPDK's own advice for "Cannot reserve ... at".
         base = ["--base-virtaddr=0x200000000000"] if role == "primary" else []
-        cmd = ["ip", "netns", "exec", group.netns.name, *wrap, exe, "-l", str(self.lcore),
+        cores = ["--lcores", lcores] if lcores else ["-l", str(self.lcore)]
+        cmd = ["ip", "netns", "exec", group.netns.name, *wrap, exe, *cores,
                *base, "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
                "--", "-r", group.rundir, *group.daemon_args, *extra]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
@@ -290,8 +292,8 @@ class Group:
             self.close()
             raise
 
-    def add_secondary(self, console=False, extra=(), env=None, wrap=()):
-        p = Proc(self, "secondary", console, extra, env, wrap, cwd=self.cwd)
+    def add_secondary(self, console=False, extra=(), env=None, wrap=(), lcores=None):
+        p = Proc(self, "secondary", console, extra, env, wrap, cwd=self.cwd, lcores=lcores)
         self.procs.append(p)
         # joined means the primary lists it in ps
         wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),
