@@ -23,6 +23,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import hpd  # noqa: E402  (the integration tests' process harness)
+from devices import forwarding_group, port_stats  # noqa: E402
 
 BENCH = os.path.join(hpd.BUILD, "bench")
 EAL_ANCHOR = os.path.join(BENCH, "bench-eal-hotplug")
@@ -163,6 +164,62 @@ def responsiveness(seconds):
         g.close()
 
 
+# ---- 6: the data path during hotplug churn ---------------------------------
+
+def datapath(seconds, stops):
+    """Forwarding rate through memif (packets the io worker receives on
+    memif1) while the primary attaches and detaches another device, against
+    the steady rate, measured alternately; and how long a stop of a
+    forwarded port waits for the workers (the quiesce round)."""
+    groups = []
+
+    def factory(**kw):
+        g = hpd.Group(**kw)
+        groups.append(g)
+        return g
+
+    # The control plane (the primary with its threads, this client) on CPU
+    # 0, the worker lcore alone on CPU 1: a data-path core is not shared.
+    mask = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    try:
+        g, w = forwarding_group(factory, primary_wrap=["taskset", "-c", "0"])
+
+        def rate(churn):
+            stop = time.monotonic() + seconds
+            n0, t0, cycles = port_stats(w)["net_memif1"]["rx"], time.monotonic(), 0
+            while time.monotonic() < stop:
+                if churn:
+                    g.primary.call("attach", {"devargs": "net_ring0"})
+                    g.primary.call("detach", {"device": "net_ring0"})
+                    cycles += 1
+                else:
+                    time.sleep(0.01)
+            return (port_stats(w)["net_memif1"]["rx"] - n0) / (time.monotonic() - t0), cycles
+
+        steady, churn, cycles = [], [], 0
+        for _ in range(3):
+            steady.append(rate(False)[0])
+            r, c = rate(True)
+            churn.append(r)
+            cycles += c
+        q = []
+        for _ in range(stops):
+            q.append(g.primary.call("stop", {"device": "net_null1"})["quiesce_ms"] * 1000)
+            g.primary.call("start", {"device": "net_null1"})
+        out = {"steady_pps": statistics.median(steady), "churn_pps": statistics.median(churn),
+               "churn_cycles": cycles, "quiesce": summary(q)}
+        out["ratio"] = out["churn_pps"] / out["steady_pps"]
+        print(f"  forwarding {out['steady_pps'] / 1e6:.2f} Mpps steady, "
+              f"{out['churn_pps'] / 1e6:.2f} Mpps during churn (ratio {out['ratio']:.3f}); "
+              f"quiesce p50 {out['quiesce']['p50_ms']:.2f} ms", flush=True)
+        return out
+    finally:
+        os.sched_setaffinity(0, mask)
+        for g in reversed(groups):
+            g.close()
+
+
 # ---- 5: footprint and start-up ---------------------------------------------
 
 def footprint_of(pid, prefix):
@@ -258,6 +315,14 @@ def markdown(r):
     for cycles, procs in r["footprint"].items():
         for who, f in procs.items():
             L.append(f"| {cycles} | {who} | {f['rss_kib']} | {f['fds']} | {f['hugepage_bytes']} |")
+    d = r["datapath"]
+    L += ["", "## Data path during hotplug churn\n",
+          f"An io worker secondary forwarding null -> memif -> memif -> null: "
+          f"**{d['steady_pps'] / 1e6:.2f} Mpps** steady, **{d['churn_pps'] / 1e6:.2f} Mpps** while "
+          f"the primary attached and detached another device {d['churn_cycles']} times: "
+          f"ratio **{d['ratio']:.3f}** (target >= 0.95). A stop of a forwarded port waits for "
+          f"the workers (quiesce round) p50 {d['quiesce']['p50_ms']:.2f} ms, "
+          f"p99 {d['quiesce']['p99_ms']:.2f} ms."]
     s = r["startup"]
     L += ["", f"Start-up, exec to READY=1: p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms "
           f"({s['n']} runs).", ""]
@@ -304,6 +369,8 @@ def main():
     r["control_plane"] = control_plane(2 if q else 10)
     print("responsiveness", flush=True)
     r["responsiveness"] = responsiveness(6 if q else 15)
+    print("data path", flush=True)
+    r["datapath"] = datapath(2 if q else 4, 10 if q else 30)
     print("footprint", flush=True)
     r["footprint"] = footprint(1000 if q else 10000)
     print("start-up", flush=True)

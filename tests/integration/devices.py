@@ -2,7 +2,7 @@
 """The test plan's virtual devices, made real on this machine."""
 import os
 
-from hpd import Group
+from hpd import Group, wait_for
 
 
 def af_packet(group, **_):
@@ -32,3 +32,26 @@ def virtio_user(group, factory, **_):
 
 
 KINDS = {"af_packet": af_packet, "vhost": vhost, "virtio_user": virtio_user}
+
+
+FORWARD = ["net_null0", "net_memif0", "net_memif1", "net_null1"]
+
+
+def port_stats(proc):
+    return {p["name"]: p for p in proc.call("stats")["ports"]}
+
+
+def forwarding_group(factory, **kw):
+    """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
+    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1))."""
+    g = factory(secondaries=0, **kw)
+    sock = os.path.join(g.tmp, "m.sock")
+    for d in ["net_null0", f"net_memif0,role=server,socket={sock}",
+              f"net_memif1,role=client,socket={sock}", "net_null1"]:
+        g.primary.call("attach", {"devargs": d})
+    for d in FORWARD:
+        g.primary.call("start", {"device": d})
+    w = g.add_secondary(lcores="0@0,1@1",
+                        extra=["--worker", "io", "--worker-ports", "net_null*,net_memif*"])
+    wait_for(lambda: port_stats(w)["net_memif1"]["rx"] > 10000, 20, "traffic through memif")
+    return g, w

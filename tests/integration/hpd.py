@@ -20,6 +20,9 @@ HOTPLUGD = os.path.join(BUILD, "src/daemon/hotplugd")
 CONSOLE = os.path.join(BUILD, "src/daemon/dpdk-hotplug_mp")
 HPCTL = os.path.join(BUILD, "src/ctl/hpctl")
 _seq = itertools.count()
+# sanitizer builds: DPDK's own leaks are suppressed (tests/lsan.supp)
+SANITIZER_ENV = {"LSAN_OPTIONS": f"suppressions={TOP}/tests/lsan.supp:print_suppressions=0",
+                 "UBSAN_OPTIONS": "print_stacktrace=1"}
 
 
 def wait_for(cond, timeout=10.0, what="condition", interval=0.01):
@@ -161,7 +164,7 @@ class Proc:
         # that secondaries (which must map it at the same address) never
         # find it taken, even in sanitizer builds whose allocator reserves
         # large regions; DPDK's own advice for "Cannot reserve ... at".
-        base = ["--base-virtaddr=0x200000000000"] if role == "primary" else []
+        base = ["--base-virtaddr=0x200000000000", *group.primary_eal] if role == "primary" else []
         cores = ["--lcores", lcores] if lcores else ["-l", str(self.lcore)]
         cmd = ["ip", "netns", "exec", group.netns.name, *wrap, exe, *cores,
                *base, "--no-pci", "--file-prefix", group.prefix, "--proc-type=auto",
@@ -169,7 +172,7 @@ class Proc:
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console else subprocess.DEVNULL,
                                   stdout=subprocess.PIPE if console else self.log,
                                   stderr=self.log,
-                                  env=dict(os.environ, **(env or {})), cwd=cwd)
+                                  env=dict(SANITIZER_ENV, **os.environ, **(env or {})), cwd=cwd)
         self.pid = self.p.pid  # ip netns exec execs: same pid
         self.out = b""
         if console:
@@ -261,11 +264,12 @@ class Group:
     """A primary and its secondaries, isolated from every other test."""
 
     def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None,
-                 policy=True, cwd=None):
+                 policy=True, cwd=None, primary_wrap=(), primary_eal=()):
         self.tmp = tempfile.mkdtemp(prefix="hpt-")
         self.prefix = f"hpt{os.getpid() % 100000}g{next(_seq)}"
         self.rundir = os.path.join(self.tmp, "run")
         self.daemon_args = list(daemon_args)
+        self.primary_eal = list(primary_eal)
         self.cwd = cwd
         # the state file stays in the test's own directory
         if "--no-state" not in self.daemon_args and "--state-file" not in self.daemon_args:
@@ -285,7 +289,7 @@ class Group:
         self.netns = netns or Netns()
         self.procs = []
         try:
-            self.procs.append(Proc(self, "primary", console, cwd=cwd))
+            self.procs.append(Proc(self, "primary", console, cwd=cwd, wrap=primary_wrap))
             for _ in range(secondaries):
                 self.add_secondary(console)
         except BaseException:

@@ -3,33 +3,13 @@
 through memif while the primary churns another device, then the very ports
 being forwarded are stopped and detached under traffic. No crash, no
 sanitizer report (in the test build), counters consistent."""
-import os
 import time
 
+from devices import FORWARD, forwarding_group, port_stats
 from hpd import wait_for
 
-FORWARD = ["net_null0", "net_memif0", "net_memif1", "net_null1"]
-
-
-def forwarding_group(group_factory, workers_extra=()):
-    """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
-    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1))."""
-    g = group_factory(secondaries=0)
-    sock = os.path.join(g.tmp, "m.sock")
-    for d in ["net_null0", f"net_memif0,role=server,socket={sock}",
-              f"net_memif1,role=client,socket={sock}", "net_null1"]:
-        g.primary.call("attach", {"devargs": d})
-    for d in FORWARD:
-        g.primary.call("start", {"device": d})
-    w = g.add_secondary(lcores="0@0,1@1",
-                        extra=["--worker", "io", "--worker-ports", "net_null*,net_memif*",
-                               *workers_extra])
-    wait_for(lambda: stats(w)["net_memif1"]["rx"] > 10000, 20, "traffic through memif")
-    return g, w
-
-
 def stats(proc):
-    return {p["name"]: p for p in proc.call("stats")["ports"]}
+    return port_stats(proc)
 
 
 def balanced(s):
