@@ -52,8 +52,10 @@ def run_json(cmd, timeout=900):
 
 # ---- 1 + 2: hotplug latency against group size ---------------------------
 
-def hotplugd_latency(n, k):
-    g = hpd.Group(secondaries=n)
+def hotplugd_latency(n, k, state=False):
+    # the anchor persists nothing: compare like with like (--no-state); the
+    # state file's cost (an fsync before each answer) is measured apart
+    g = hpd.Group(secondaries=n, daemon_args=[] if state else ["--no-state"])
     try:
         verify = [arg for s in g.secondaries for arg in ("--verify", s.sock_path)]
         r = run_json([HPD_CLIENT, "--socket", g.primary.sock_path, "--iterations", str(k),
@@ -104,6 +106,17 @@ def latency(sizes, k, rounds):
               flush=True)
         res.append(row)
     return res
+
+
+def state_cost(k):
+    """attach/detach with one secondary, with and without the state file."""
+    with_state = hotplugd_latency(1, k, state=True)
+    without = hotplugd_latency(1, k)
+    out = {op: {"with_state": summary(with_state[f"{op}_us"]),
+                "without": summary(without[f"{op}_us"])} for op in ("attach", "detach")}
+    print(f"  state file: attach p50 {out['attach']['with_state']['p50_ms']:.2f} ms with, "
+          f"{out['attach']['without']['p50_ms']:.2f} ms without", flush=True)
+    return out
 
 
 # ---- 3: control plane ------------------------------------------------------
@@ -292,6 +305,13 @@ def markdown(r):
                  f"{h['detach']['p50_ms']:.2f} / {h['detach']['p99_ms']:.2f} | "
                  f"{a['detach']['p50_ms']:.2f} / {a['detach']['p99_ms']:.2f} | "
                  f"{x['ratio_detach_p50']:.2f} | {h['hpctl_cycle']['p50_ms']:.1f} |")
+    sc = r["state_cost"]
+    L += ["", f"With the state file (an fsync before each answer), one secondary: attach p50 "
+          f"{sc['attach']['with_state']['p50_ms']:.2f} ms (without: "
+          f"{sc['attach']['without']['p50_ms']:.2f} ms), detach p50 "
+          f"{sc['detach']['with_state']['p50_ms']:.2f} ms (without: "
+          f"{sc['detach']['without']['p50_ms']:.2f} ms). The table above runs with --no-state, "
+          f"as the anchor persists nothing."]
     L += ["", "An attach or detach answer from hotplugd means the port is usable in every "
           "member (checked after every answer: "
           + ("never missing" if all(x["hotplugd"]["usable_everywhere_on_answer"]
@@ -365,6 +385,7 @@ def main():
          "machine": f"{os.cpu_count()} cores, {os.uname().release}", "quick": q}
     print("hotplug latency against group size", flush=True)
     r["latency"] = latency([0, 1, 4, 8, 16], 20 if q else 50, 1 if q else 3)
+    r["state_cost"] = state_cost(20 if q else 50)
     print("control plane", flush=True)
     r["control_plane"] = control_plane(2 if q else 10)
     print("responsiveness", flush=True)

@@ -674,5 +674,25 @@ else
 	fi
 fi
 
+# --- 9. meson install into a DESTDIR: everything lands where it belongs -----
+dest=$(mktemp -d /tmp/hpd-destdir.XXXXXX)
+if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 2>&1; then
+	prefix=$(meson introspect "$builddir" --buildoptions |
+		python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+	missing=""
+	for f in "$prefix/sbin/hotplugd" "$prefix/bin/hpctl" "$prefix/bin/dpdk-hotplug_mp" \
+		"$prefix/share/man/man8/hotplugd.8" "$prefix/share/man/man8/hpctl.8"; do
+		[[ -e $dest$f ]] || missing+=" $f"
+	done
+	for f in hotplugd.service hotplugd.socket hotplugd-secondary@.service hotplugd.conf hpctl; do
+		[[ -n $(find "$dest" -name "$f" -print -quit) ]] || missing+=" $f"
+	done
+	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
+		test -z "$missing"
+else
+	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"
+fi
+rm -rf "$dest" "$dest.log"
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
