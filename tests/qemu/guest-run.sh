@@ -23,6 +23,8 @@ HPD_RESULTS=/run/hpd/results
 . "$HPD_RESULTS/.hpd-env" || { echo "guest-run: cannot read .hpd-env" >&2; exit 125; }
 export HPD_RESULTS HPD_NIC_KIND HPD_SCRIPT HPD_SCRIPTS HPD_QEMU_DIR HPD_TOP HPD_BUILDDIR HPD_HUGEPAGES HPD_BIND_METHOD HPD_NIC_QEMU_DEVICE
 export HPD_IN_GUEST=1
+# The guest scripts' knobs given on the host (run-guest.sh: PT_*).
+for v in $(compgen -v PT_); do export "${v?}"; done
 
 up() { local u _; read -r u _ </proc/uptime; echo "$u"; }
 read -r kver </proc/sys/kernel/osrelease

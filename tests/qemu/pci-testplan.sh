@@ -197,24 +197,30 @@ group_start() {
 # secondaries first; QUIT_DETAIL says how each left. Fails unless all
 # exited with status 0 in time.
 group_quit() {
-	local r dl ok=0
+	local r dl ok=0 wave
 	QUIT_DETAIL=''
-	for r in sec1 sec2 pri; do
-		[ -n "${PID[$r]:-}" ] || continue
-		if alive "$r"; then
+	for wave in "sec1 sec2" pri; do
+		for r in $wave; do
+			if [ -z "${PID[$r]:-}" ] || ! alive "$r"; then continue; fi
 			if [ "$G_VIA" = console ]; then
 				printf 'quit\n' >&"${FD[$r]}"
 			else
 				kill -TERM "${PID[$r]}" 2>/dev/null
 			fi
-		fi
+		done
 		now
 		dl=$((NOW + 60000))
-		while alive "$r"; do
-			now
-			[ "$NOW" -ge "$dl" ] && break
-			nap 0.05
+		for r in $wave; do
+			[ -n "${PID[$r]:-}" ] || continue
+			while alive "$r"; do
+				now
+				[ "$NOW" -ge "$dl" ] && break
+				nap 0.05
+			done
 		done
+	done
+	for r in sec1 sec2 pri; do
+		[ -n "${PID[$r]:-}" ] || continue
 		if alive "$r"; then
 			kill -KILL "${PID[$r]}" 2>/dev/null
 			reap "$r"
@@ -336,9 +342,19 @@ op() {
 	fi
 }
 
-# "0 name;1 name" of the "ports" array of hpctl's list --json.
+# "0 name;1 name" of the "ports" array of hpctl's list --json, in REPLY;
+# status 1 when an entry lacks port or name. Values that are objects or
+# arrays themselves (e.g. a port's "datapath") are first replaced by null,
+# innermost first, so that each port entry is a flat {...}; "ports"
+# itself is marked "<" so that it stays.
 ports_of_json() {
-	local s=${1#*\"ports\":\[} obj port name out=''
+	local s=$1 obj port name out='' rc=0
+	[[ "$s" == *'"ports":['* ]] || { REPLY=''; return 1; }
+	s=${s/\"ports\":\[/\"ports\":<} # not flattened itself
+	while [[ "$s" =~ :(\{[^{}]*\}|\[[^][]*\]) ]]; do
+		s=${s/"${BASH_REMATCH[0]}"/:null}
+	done
+	s=${s#*\"ports\":<}
 	s=${s%%\]*}
 	while [[ "$s" =~ \{([^{}]*)\} ]]; do
 		obj=${BASH_REMATCH[1]}
@@ -346,9 +362,11 @@ ports_of_json() {
 		port='?' name='?'
 		[[ "$obj" =~ \"port\":([0-9]+) ]] && port=${BASH_REMATCH[1]}
 		[[ "$obj" =~ \"name\":\"([^\"]*)\" ]] && name=${BASH_REMATCH[1]}
+		[ "$port" = '?' ] || [ "$name" = '?' ] && rc=1
 		out+="${out:+;}$port $name"
 	done
 	REPLY=$out
+	return $rc
 }
 
 # list_of ROLE -> LIST "0 name;..." ("" when empty); status 1 with LIST the
@@ -377,7 +395,10 @@ list_of() {
 			LIST="error: hpctl list exit $HP_RC: $HP_ERR"
 			return 1
 		fi
-		ports_of_json "$HP_OUT"
+		if ! ports_of_json "$HP_OUT"; then
+			LIST="error: cannot read hpctl list --json: $HP_OUT"
+			return 1
+		fi
 		out=$REPLY
 	fi
 	LIST=$out
@@ -551,10 +572,13 @@ tc_startup_kernel_bound() { # group A: NIC on its kernel driver
 }
 
 tc_attach_refused() { # origin role: attach while the kernel holds it
+	local netdev
 	do_refused "$1" attach "$addr" EBUSY "" || return 1
 	[ "$(hpd_driver_of "$addr")" = "$HPD_KERNEL_DRIVER" ] ||
 		{ FAIL="$addr left $HPD_KERNEL_DRIVER: now $(hpd_driver_of "$addr")"; return 1; }
-	step "$addr still on $HPD_KERNEL_DRIVER"
+	netdev=$(hpd_kernel_sees "$addr") ||
+		{ FAIL="the kernel lost the net interface of $addr"; return 1; }
+	step "$addr still on $HPD_KERNEL_DRIVER, netdev $netdev"
 }
 
 tc_bind_user() {

@@ -16,6 +16,9 @@
 # HPD_QEMU_TCG_THREAD=single|multi (default single: faster here),
 # HPD_BIND_METHOD=devbind|sysfs (guest bind helpers; sysfs is faster),
 # HPD_QEMU_ACCEL=tcg|kvm, HPD_QEMU_CPU, HPD_GUEST_KERNEL=<version>,
+# HPD_QEMU_IOMMU_AW=39|48 (virtio-vfio's IOMMU address width, default 48),
+# HPD_QEMU_SUMMARY=0 (no per-case table at the end), PT_*=... (passed on
+# to the guest scripts' environment: pci-testplan.sh's knobs),
 # HPD_TRACE=1 (bash -x of the guest preparation, with guest timestamps).
 #
 # The guest's root is this machine's root, read-only over 9p, so PATH (and
@@ -56,6 +59,7 @@ say() {
 }
 skip() {
 	echo "SKIP: $*"
+	if [ -n "${harness_log:-}" ]; then echo "SKIP: $*" >>"$harness_log"; fi
 	exit 77
 }
 
@@ -94,6 +98,30 @@ done
 script_names=$(for s in "${scripts[@]}"; do basename "$s"; done | paste -sd' ')
 [ -n "$timeout" ] || timeout=$((300 * ${#scripts[@]}))
 [[ "$timeout" =~ ^[0-9]+$ ]] || { echo "run-guest.sh: --timeout takes whole seconds" >&2; exit 2; }
+
+# ---------------------------------------------------------------- results
+# The directory is emptied first, before anything can skip or fail, so that
+# no earlier run's results can be taken for this one's: either it is new or
+# empty, or a previous run of this harness left it (it has .hpd-env).
+# Anything else is refused, so that a typo cannot wipe a directory of
+# something else.
+if [ -z "$results" ]; then
+	results=$qbuild/results/$nic
+fi
+mkdir -p "$results"
+results=$(realpath "$results")
+if [ -n "$(ls -A "$results")" ]; then
+	[ -f "$results/.hpd-env" ] || {
+		echo "run-guest.sh: --results $results is not empty and no earlier run's" \
+			"directory (no .hpd-env): refusing to empty it" >&2
+		exit 2
+	}
+	find "$results" -mindepth 1 -delete
+fi
+# The mark of a harness directory; filled in below.
+: >"$results/.hpd-env"
+mkdir -p "$results/.monitor"
+harness_log=$results/harness.log
 
 # ---------------------------------------------------------------- packages
 # What the harness needs on the host; Debian package names.
@@ -264,26 +292,6 @@ else
 	boot_kernel=$kernel
 fi
 
-# ---------------------------------------------------------------- results
-# The directory is emptied first: either it is new or empty, or a previous
-# run of this harness left it (it has .hpd-env). Anything else is refused,
-# so that a typo cannot wipe a directory of something else.
-if [ -z "$results" ]; then
-	results=$qbuild/results/$nic
-fi
-mkdir -p "$results"
-results=$(realpath "$results")
-if [ -n "$(ls -A "$results")" ]; then
-	[ -f "$results/.hpd-env" ] || {
-		echo "run-guest.sh: --results $results is not empty and no earlier run's" \
-			"directory (no .hpd-env): refusing to empty it" >&2
-		exit 2
-	}
-	find "$results" -mindepth 1 -delete
-fi
-mkdir -p "$results/.monitor"
-harness_log=$results/harness.log
-
 # A snapshot of the project's programs (see the header).
 bins=("$builddir/src/daemon/hotplugd" "$builddir/src/daemon/dpdk-hotplug_mp" "$builddir/src/ctl/hpctl")
 if [ -x "${bins[0]}" ]; then
@@ -305,6 +313,8 @@ q() { printf '%q' "$1"; }
 	echo "HPD_HUGEPAGES=$(q "$hugepages")"
 	echo "HPD_TRACE=$(q "${HPD_TRACE:-}")"
 	echo "HPD_BIND_METHOD=$(q "${HPD_BIND_METHOD:-devbind}")"
+	# Knobs of the guest scripts (PT_VIAS=console ... for pci-testplan.sh).
+	for v in $(compgen -v PT_); do echo "$v=$(q "${!v}")"; done
 } >"$results/.hpd-env"
 
 # ---------------------------------------------------------------- QEMU
@@ -339,7 +349,11 @@ virtio-vfio)
 	# vIOMMU, as a real device would. On q35 only devices behind a root port
 	# can be hot-unplugged, so the NIC sits behind one (guest address
 	# 0000:01:00.0).
-	args+=(-machine q35 -device intel-iommu,caching-mode=on)
+	# aw-bits: QEMU's default IOMMU address width is 39 bits, too few for
+	# IOVA-as-VA above 512 GiB (hotplugd's --base-virtaddr=0x200000000000
+	# is bit 45: DPDK then refuses to start, or the DMA mapping of a
+	# hotplugged device fails with EINVAL); server IOMMUs have 48.
+	args+=(-machine q35 -device "intel-iommu,caching-mode=on,aw-bits=${HPD_QEMU_IOMMU_AW:-48}")
 	append="$append intel_iommu=on"
 	nicspec="virtio-net-pci,id=hpdnic0,netdev=n0,bus=hpdrp0,addr=0x0,romfile=,disable-legacy=on,iommu_platform=on"
 	nicdev=(-device pcie-root-port,id=hpdrp0,chassis=1,slot=1,addr=0x4 -device "$nicspec")
@@ -497,9 +511,12 @@ if [ -s "$results/results.jsonl" ]; then
 	pass=$(grep -c '"status":"pass"' "$results/results.jsonl" || true)
 	fail=$(grep -c '"status":"fail"' "$results/results.jsonl" || true)
 	skipn=$(grep -c '"status":"skip"' "$results/results.jsonl" || true)
-	# One line per case (and the failures' details and log tails).
-	if ! python3 "$here/summary.py" "$results/results.jsonl" 2>/dev/null | tee -a "$harness_log" >&2; then
-		grep '"status":"fail"' "$results/results.jsonl" | while IFS= read -r l; do say "FAILED: $l"; done || true
+	# One line per case, then the failures' details and log tails
+	# (HPD_QEMU_SUMMARY=0: not here, run-all.sh prints them for all boots).
+	if [ "${HPD_QEMU_SUMMARY:-1}" != 0 ]; then
+		if ! python3 "$here/summary.py" "$results/results.jsonl" 2>/dev/null | tee -a "$harness_log" >&2; then
+			grep '"status":"fail"' "$results/results.jsonl" | while IFS= read -r l; do say "FAILED: $l"; done || true
+		fi
 	fi
 	say "cases: $pass passed, $fail failed, $skipn skipped"
 fi
