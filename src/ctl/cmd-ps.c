@@ -15,32 +15,28 @@ static const char *ago(json_t *t, char *buf, size_t len)
 	return buf;
 }
 
-static int exec(struct ctl *ctl, int argc, char **argv)
+static void table(json_t *res)
 {
-	json_t *res, *m;
+	json_t *m;
 	size_t i;
-	int rc;
 	char buf[32];
 
+	printf("%-8s %-10s %-22s %-13s %-14s %s\n", "PID", "ROLE", "NAME", "STATE",
+	       "LAST CONTACT", "SOCKET");
+	json_array_foreach(json_object_get(res, "members"), i, m)
+		printf("%-8lld %-10s %-22s %-13s %-14s %s\n",
+		       (long long)json_integer_value(json_object_get(m, "pid")),
+		       json_string_value(json_object_get(m, "role")),
+		       json_string_value(json_object_get(m, "name")),
+		       json_string_value(json_object_get(m, "state")),
+		       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
+		       json_string_value(json_object_get(m, "socket")));
+}
+
+static int exec(struct ctl *ctl, int argc, char **argv)
+{
 	(void)argc, (void)argv;
-	if ((rc = ctl_call(ctl, "ps", NULL, &res)) != 0)
-		return rc;
-	if (ctl->json) {
-		ctl_print_json(res);
-	} else {
-		printf("%-8s %-10s %-22s %-13s %-14s %s\n", "PID", "ROLE", "NAME", "STATE",
-		       "LAST CONTACT", "SOCKET");
-		json_array_foreach(json_object_get(res, "members"), i, m)
-			printf("%-8lld %-10s %-22s %-13s %-14s %s\n",
-			       (long long)json_integer_value(json_object_get(m, "pid")),
-			       json_string_value(json_object_get(m, "role")),
-			       json_string_value(json_object_get(m, "name")),
-			       json_string_value(json_object_get(m, "state")),
-			       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
-			       json_string_value(json_object_get(m, "socket")));
-	}
-	json_decref(res);
-	return EXIT_OK;
+	return ctl_show(ctl, "ps", table);
 }
 
 const struct cmd_entry cmd_ps_entry = {

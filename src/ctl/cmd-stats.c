@@ -3,37 +3,33 @@
 
 #include "hpctl.h"
 
+static void table(json_t *res)
+{
+	json_t *p, *dp;
+	size_t i;
+
+	dp = json_object_get(res, "datapath");
+	printf("data path: %s, %lld worker(s), ports %s\n",
+	       json_string_value(json_object_get(dp, "mode")),
+	       (long long)json_integer_value(json_object_get(dp, "workers")),
+	       json_string_value(json_object_get(dp, "ports")));
+	printf("%-5s %-20s %-7s %-6s %14s %14s %12s\n", "PORT", "NAME", "POLLED", "READY",
+	       "RX", "TX", "DROP");
+	json_array_foreach(json_object_get(res, "ports"), i, p)
+		printf("%-5lld %-20s %-7s %-6s %14lld %14lld %12lld\n",
+		       (long long)json_integer_value(json_object_get(p, "port")),
+		       json_string_value(json_object_get(p, "name")),
+		       json_is_true(json_object_get(p, "polled")) ? "yes" : "no",
+		       json_is_true(json_object_get(p, "ready")) ? "yes" : "no",
+		       (long long)json_integer_value(json_object_get(p, "rx")),
+		       (long long)json_integer_value(json_object_get(p, "tx")),
+		       (long long)json_integer_value(json_object_get(p, "drop")));
+}
+
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res, *p, *dp;
-	size_t i;
-	int rc;
-
 	(void)argc, (void)argv;
-	if ((rc = ctl_call(ctl, "stats", NULL, &res)) != 0)
-		return rc;
-	if (ctl->json) {
-		ctl_print_json(res);
-	} else {
-		dp = json_object_get(res, "datapath");
-		printf("data path: %s, %lld worker(s), ports %s\n",
-		       json_string_value(json_object_get(dp, "mode")),
-		       (long long)json_integer_value(json_object_get(dp, "workers")),
-		       json_string_value(json_object_get(dp, "ports")));
-		printf("%-5s %-20s %-7s %-6s %14s %14s %12s\n", "PORT", "NAME", "POLLED", "READY",
-		       "RX", "TX", "DROP");
-		json_array_foreach(json_object_get(res, "ports"), i, p)
-			printf("%-5lld %-20s %-7s %-6s %14lld %14lld %12lld\n",
-			       (long long)json_integer_value(json_object_get(p, "port")),
-			       json_string_value(json_object_get(p, "name")),
-			       json_is_true(json_object_get(p, "polled")) ? "yes" : "no",
-			       json_is_true(json_object_get(p, "ready")) ? "yes" : "no",
-			       (long long)json_integer_value(json_object_get(p, "rx")),
-			       (long long)json_integer_value(json_object_get(p, "tx")),
-			       (long long)json_integer_value(json_object_get(p, "drop")));
-	}
-	json_decref(res);
-	return EXIT_OK;
+	return ctl_show(ctl, "stats", table);
 }
 
 const struct cmd_entry cmd_stats_entry = {

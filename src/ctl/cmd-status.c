@@ -4,27 +4,23 @@
 
 #include "hpctl.h"
 
+static void table(json_t *res)
+{
+	json_t *v;
+	const char *k;
+
+	json_object_foreach(res, k, v) {
+		char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+
+		printf("%-20s %s\n", k, s ? s : json_string_value(v));
+		free(s);
+	}
+}
+
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
-	json_t *res, *v;
-	const char *k;
-	int rc;
-
 	(void)argc, (void)argv;
-	if ((rc = ctl_call(ctl, "status", NULL, &res)) != 0)
-		return rc;
-	if (ctl->json) {
-		ctl_print_json(res);
-	} else {
-		json_object_foreach(res, k, v) {
-			char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
-
-			printf("%-20s %s\n", k, s ? s : json_string_value(v));
-			free(s);
-		}
-	}
-	json_decref(res);
-	return EXIT_OK;
+	return ctl_show(ctl, "status", table);
 }
 
 const struct cmd_entry cmd_status_entry = {

@@ -76,6 +76,21 @@ int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **resul
 	return EXIT_OK;
 }
 
+int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result))
+{
+	json_t *res;
+	int rc = ctl_call(ctl, method, NULL, &res);
+
+	if (rc)
+		return rc;
+	if (ctl->json)
+		ctl_print_json(res);
+	else
+		table(res);
+	json_decref(res);
+	return EXIT_OK;
+}
+
 int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 		  const char *value, const char *verb)
 {

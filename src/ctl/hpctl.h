@@ -41,6 +41,9 @@ int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **resul
 /* Connect to another socket of the group (check, --pid). */
 int ctl_connect(struct ctl *ctl, const char *path);
 void ctl_print_json(const json_t *v);
+/* Call a method without params; print the result as JSON (--json) or
+ * with the command's own table printer. */
+int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result));
 /* Shared by commands that take one device/devargs argument and print
  * what the daemon answered. */
 int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
