@@ -171,6 +171,10 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	rte_devargs_reset(&da);
 	if (rc == 0 && !dev_exists(name))
 		rc = -ENODEV; /* probed a device that made no ethdev port */
+	/* the devargs parsed: an EINVAL now is the driver's failure (a DMA
+	 * mapping, say), not a mistake in the request */
+	if (rc == -EINVAL)
+		rc = -EIO;
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	eal_log_capture_end();

@@ -378,17 +378,15 @@ static bool refuse_for_unresponsive(struct op *op)
 }
 
 /*
- * With the fence policy no separate ping round is needed: the operation's
- * own round fences whoever does not confirm receipt within the ping
- * deadline, which saves a round trip per operation. The refuse policy must
- * know every member is alive before it changes anything.
+ * Every member must answer before the primary changes anything, with any
+ * policy: the primary's own step can itself wait on every secondary (a
+ * probe or a start that grows DPDK's heap sends mp_malloc_sync to all of
+ * them and fails with ENOMEM after 5 s if one is frozen; the EAL's PCI
+ * path and net_tap's fd sync do the same). Members answer pings from
+ * DPDK's mp thread, so this costs one parallel round trip.
  */
 static void ping_begin(struct op *op, phase_t next)
 {
-	if (hpd.opt.policy == HPD_POLICY_FENCE) {
-		next(op);
-		return;
-	}
 	if (refuse_for_unresponsive(op))
 		return;
 	round_begin(op, HPD_MP_PING, NULL, hpd.opt.ping_timeout_ms, "ping", next);
@@ -762,15 +760,22 @@ static void stop_quiesced(struct op *op)
 	local(op, L_STOP, NULL, port_done);
 }
 
-static void port_begin(struct op *op)
+static void port_pinged(struct op *op)
 {
-	if (!resolve(op))
+	if (ping_failed(op))
 		return;
 	if (op->kind == OP_STOP && dev_started(op->port)) {
 		quiesce_begin(op, stop_quiesced);
 		return;
 	}
 	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
+}
+
+static void port_begin(struct op *op)
+{
+	if (!resolve(op))
+		return;
+	ping_begin(op, port_pinged);
 }
 
 /* ---- queue ------------------------------------------------------------- */

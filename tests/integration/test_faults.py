@@ -257,3 +257,21 @@ def test_secondaries_exit_when_primary_dies(group):
     record("secondaries notice the primary's death and exit", (time.monotonic() - t) * 1000)
     for s in group.secondaries:
         assert "primary (pid" in s.logtext() and "exited" in s.logtext()
+
+
+def test_frozen_member_does_not_starve_the_primarys_memory(group_factory):
+    """The first start creates the mbuf pool: DPDK grows its heap and syncs
+    the new memory with every secondary (mp_malloc_sync), which a frozen
+    member would block until ENOMEM. The ping round fences it first."""
+    g = group_factory(secondaries=2)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    frozen = g.secondaries[1]
+    os.kill(frozen.pid, signal.SIGSTOP)
+    t = time.monotonic()
+    res = g.primary.call("start", {"device": "net_null0"})
+    record("first start (heap grows) with a member frozen", (time.monotonic() - t) * 1000)
+    assert res["fenced"] == 1
+    assert frozen.p.wait(5) == -signal.SIGKILL
+    assert {p["name"]: p["state"] for p in g.primary.call("list")["ports"]} == \
+        {"net_null0": "started"}
+    check_clean(g)

@@ -113,11 +113,11 @@ hpd_kernel_sees() {
 	done
 }
 
-hpd_bind_user() {
-	local addr=$1 drv=${2:-$HPD_USER_DRIVER} cur g i=0
-	hpd_in_guest || { echo "hpd_bind_user: refusing outside the QEMU guest" >&2; return 1; }
-	[ -e "/sys/bus/pci/devices/$addr" ] || { echo "hpd_bind_user: no PCI device $addr" >&2; return 1; }
-	[ -d "/sys/bus/pci/drivers/$drv" ] || modprobe "$drv" 2>/dev/null
+# hpd_bind_to CALLER ADDR DRIVER: bind (devbind or sysfs) and check it took
+hpd_bind_to() {
+	local who=$1 addr=$2 drv=$3 cur
+	hpd_in_guest || { echo "$who: refusing outside the QEMU guest" >&2; return 1; }
+	[ -e "/sys/bus/pci/devices/$addr" ] || { echo "$who: no PCI device $addr" >&2; return 1; }
 	if [ "${HPD_BIND_METHOD:-devbind}" = sysfs ]; then
 		hpd_bind_sysfs "$addr" "$drv" || return 1
 	else
@@ -125,9 +125,15 @@ hpd_bind_user() {
 	fi
 	cur=$(hpd_driver_of "$addr")
 	if [ "$cur" != "$drv" ]; then
-		echo "hpd_bind_user: $addr is bound to $cur, not $drv" >&2
+		echo "$who: $addr is bound to $cur, not $drv" >&2
 		return 1
 	fi
+}
+
+hpd_bind_user() {
+	local addr=$1 drv=${2:-$HPD_USER_DRIVER} g i=0
+	[ -d "/sys/bus/pci/drivers/$drv" ] || modprobe "$drv" 2>/dev/null
+	hpd_bind_to hpd_bind_user "$addr" "$drv" || return 1
 	case "$drv" in
 	vfio-pci)
 		g=$(readlink "/sys/bus/pci/devices/$addr/iommu_group")
@@ -144,19 +150,8 @@ hpd_bind_user() {
 }
 
 hpd_bind_kernel() {
-	local addr=$1 drv=${2:-$HPD_KERNEL_DRIVER} cur
-	hpd_in_guest || { echo "hpd_bind_kernel: refusing outside the QEMU guest" >&2; return 1; }
-	[ -e "/sys/bus/pci/devices/$addr" ] || { echo "hpd_bind_kernel: no PCI device $addr" >&2; return 1; }
-	if [ "${HPD_BIND_METHOD:-devbind}" = sysfs ]; then
-		hpd_bind_sysfs "$addr" "$drv" || return 1
-	else
-		hpd_devbind -b "$drv" "$addr" || return 1
-	fi
-	cur=$(hpd_driver_of "$addr")
-	if [ "$cur" != "$drv" ]; then
-		echo "hpd_bind_kernel: $addr is bound to $cur, not $drv" >&2
-		return 1
-	fi
+	local addr=$1 drv=${2:-$HPD_KERNEL_DRIVER}
+	hpd_bind_to hpd_bind_kernel "$addr" "$drv" || return 1
 	hpd_kernel_sees "$addr" 10 >/dev/null || {
 		echo "hpd_bind_kernel: no net interface for $addr after binding $drv" >&2
 		return 1
