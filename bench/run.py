@@ -75,9 +75,12 @@ def hotplugd_latency(n, k, state=False):
 def anchor_latency(n, k):
     prefix = f"bencha{os.getpid()}n{n}"
     try:
-        return run_json([EAL_ANCHOR, "-l", "0,1", "--no-pci", f"--file-prefix={prefix}",
+        # the same CPU layout as hotplugd's groups (primary on CPU 0, its
+        # secondaries on CPU 1): on this VM a wakeup across vCPUs can wait a
+        # scheduler tick, so a different layout would measure placement
+        return run_json([EAL_ANCHOR, "-l", "0", "--no-pci", f"--file-prefix={prefix}",
                          "--log-level=*:error", "--", "--secondaries", str(n),
-                         "--iterations", str(k), "--json"])
+                         "--secondary-lcores", "1", "--iterations", str(k), "--json"])
     finally:
         subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"])
 

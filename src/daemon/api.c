@@ -142,6 +142,29 @@ void api_ok(struct api_req *req, json_t *result)
 	respond(req, rpc_result(req->rpc.id, result));
 }
 
+void api_ok_encoded(struct api_req *req, const char *result, size_t len)
+{
+	char *id, *line;
+	size_t n;
+
+	if (req->rpc.id == NULL || req->sink->respond_raw == NULL) {
+		api_ok(req, json_loadb(result, len, 0, NULL));
+		return;
+	}
+	id = json_dumps(req->rpc.id, JSON_ENCODE_ANY | JSON_COMPACT);
+	n = strlen(id) + len + 48;
+	line = malloc(n);
+	if (id && line) {
+		n = (size_t)snprintf(line, n, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%.*s}\n",
+				     id, (int)len, result);
+		req->sink->respond_raw(req, line, n);
+	}
+	free(id);
+	free(line);
+	rpc_request_free(&req->rpc);
+	free(req);
+}
+
 void api_fail(struct api_req *req, int err, const char *fmt, ...)
 {
 	char reason[512];

@@ -36,6 +36,9 @@ struct api_sink {
 	void (*respond)(struct api_req *req, json_t *response);
 	/* Called once when the request is created (optional). */
 	void (*track)(struct api_req *req);
+	/* Deliver a response already encoded as one line (optional: without
+	 * it the line is decoded and given to respond). */
+	void (*respond_raw)(struct api_req *req, const char *line, size_t len);
 };
 
 struct api_req {
@@ -78,6 +81,8 @@ void api_dispatch(struct api_req *req);
 
 /* Completion: each frees req. */
 void api_ok(struct api_req *req, json_t *result);
+/* Answer with a result already encoded as compact JSON (no newline). */
+void api_ok_encoded(struct api_req *req, const char *result, size_t len);
 void api_fail(struct api_req *req, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void api_rpc_fail(struct api_req *req, int code, const char *msg);

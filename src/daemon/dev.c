@@ -43,6 +43,7 @@ static struct hpd_ports_mz *table;
 #define ports (table->port)
 static struct rte_mempool *pool;
 static json_t *snapshot; /* the port list while a device job runs */
+static uint64_t local_changes; /* attach/detach/start/stop in this process */
 
 int dev_init(void)
 {
@@ -178,6 +179,7 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	eal_log_capture_end();
+	__atomic_fetch_add(&local_changes, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -230,6 +232,7 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	eal_log_capture_end();
+	__atomic_fetch_add(&local_changes, 1, __ATOMIC_RELEASE);
 	if (hpd_is_primary()) {
 		dev_set_ready(port, false);
 		ports[port].started = 0;
@@ -385,6 +388,16 @@ bool dev_ready(uint16_t port)
 {
 	return port < RTE_MAX_ETHPORTS &&
 	       __atomic_load_n(&ports[port].ready, __ATOMIC_ACQUIRE);
+}
+
+/* Changes whenever anything list shows may have changed. */
+uint64_t dev_list_gen(void)
+{
+	uint64_t g = __atomic_load_n(&local_changes, __ATOMIC_ACQUIRE) + dev_ready_gen();
+
+	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
+		g += (uint64_t)ports[p].gen << 20;
+	return g;
 }
 
 uint32_t dev_ready_gen(void)

@@ -38,6 +38,7 @@ bool dev_started(uint16_t port);
 void dev_set_ready(uint16_t port, bool ready);
 bool dev_ready(uint16_t port);
 uint32_t dev_ready_gen(void);
+uint64_t dev_list_gen(void);
 /* This process's ports; while a device job runs on the worker, the
  * snapshot taken before it (see worker.h). */
 json_t *dev_list_json(void);
