@@ -166,7 +166,7 @@ def responsiveness(seconds):
         deadline, cycles = time.monotonic() + seconds - 1.5, 0
         while time.monotonic() < deadline:
             victim = g.add_secondary()
-            os.kill(victim.pid, signal.SIGSTOP)
+            victim.freeze()
             g.primary.call("attach", {"devargs": "net_null0"})
             g.primary.call("detach", {"device": "net_null0"})
             victim.p.wait(5)

@@ -28,6 +28,7 @@ struct ack {
 	pid_t pid;
 	enum ack_state st;
 	bool received; /* the member's mp thread saw the message */
+	bool fencing;  /* SIGKILLed: waiting for its pidfd to report the exit */
 	int rc;
 	char reason[HPD_REASON_MAX + 1];
 };
@@ -66,7 +67,11 @@ struct op {
 
 static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
 static struct op *current;
-static struct event *round_timer, *receipt_timer, *kick;
+static struct event *round_timer, *receipt_timer, *fence_timer, *kick;
+
+/* How long a fenced member may take to die before we go on without its
+ * exit: a process in uninterruptible sleep can outlive SIGKILL. */
+#define FENCE_DEADLINE_MS 3000
 static uint64_t next_seq;
 static struct event_base *evbase;
 static unsigned queued;
@@ -166,6 +171,7 @@ static void round_done(struct op *op)
 		  op->round_what, ms_since(&op->t0));
 	evtimer_del(round_timer);
 	evtimer_del(receipt_timer);
+	evtimer_del(fence_timer);
 	op->after_round(op);
 }
 
@@ -238,6 +244,7 @@ static struct ack *find_ack(struct op *op, pid_t pid)
 static void overdue(bool receipt_only)
 {
 	struct op *op = current;
+	bool fencing = false;
 
 	if (op == NULL || op->waiting == 0)
 		return;
@@ -245,7 +252,7 @@ static void overdue(bool receipt_only)
 		struct ack *a = &op->acks[i];
 		char why[96];
 
-		if (a->st != ACK_WAIT || (receipt_only && a->received))
+		if (a->st != ACK_WAIT || a->fencing || (receipt_only && a->received))
 			continue;
 		members_unresponsive(a->pid);
 		if (hpd.opt.policy == HPD_POLICY_FENCE) {
@@ -253,16 +260,43 @@ static void overdue(bool receipt_only)
 				 op->round_what);
 			members_fence(a->pid, why);
 			op->res.fenced++;
-			a->st = ACK_GONE;
-		} else {
-			a->st = ACK_FAIL;
-			a->rc = -ETIMEDOUT;
-			snprintf(a->reason, sizeof(a->reason), "no answer to %s within %d ms",
-				 op->round_what,
-				 receipt_only ? hpd.opt.ping_timeout_ms : op->round_ms);
+			/* Go on only once it is gone: until its process has
+			 * exited its mp socket still takes messages, and the
+			 * next step may wait on every secondary (DPDK's
+			 * mp_malloc_sync when the heap grows). */
+			a->fencing = fencing = true;
+			continue;
 		}
+		a->st = ACK_FAIL;
+		a->rc = -ETIMEDOUT;
+		snprintf(a->reason, sizeof(a->reason), "no answer to %s within %d ms",
+			 op->round_what, receipt_only ? hpd.opt.ping_timeout_ms : op->round_ms);
 		op->waiting--;
 	}
+	if (fencing) {
+		struct timeval tv = {FENCE_DEADLINE_MS / 1000, (FENCE_DEADLINE_MS % 1000) * 1000};
+
+		evtimer_add(fence_timer, &tv);
+	}
+	if (op->waiting == 0)
+		round_done(op);
+}
+
+/* A fenced member that has not died in time: go on without its exit. */
+static void fence_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct op *op = current;
+
+	(void)fd, (void)what, (void)arg;
+	if (op == NULL)
+		return;
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].st == ACK_WAIT && op->acks[i].fencing) {
+			log_err("fenced member %d has not exited after %d ms; going on",
+				op->acks[i].pid, FENCE_DEADLINE_MS);
+			op->acks[i].st = ACK_GONE;
+			op->waiting--;
+		}
 	if (op->waiting == 0)
 		round_done(op);
 }
@@ -288,20 +322,25 @@ void engine_ack(const struct hpd_mp_msg *m)
 	if (op == NULL || op->waiting == 0 || m->h.seq != op->seq)
 		return; /* a late answer: it still proves the member is alive */
 	a = find_ack(op, m->h.pid);
-	if (a == NULL || a->st != ACK_WAIT)
+	if (a == NULL || a->st != ACK_WAIT || a->fencing)
 		return;
 	a->received = true;
 	if (m->h.type == HPD_MP_RECEIVED)
 		return;
-	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
-	a->rc = m->h.rc;
 	if (m->h.rc == -ETIMEDOUT && hpd.opt.policy == HPD_POLICY_FENCE) {
 		/* it answered, but its workers would not let go in time:
-		 * handled like a member that does not answer */
+		 * handled like a member that does not answer (and waited for
+		 * until it is gone, as in overdue()) */
+		struct timeval tv = {FENCE_DEADLINE_MS / 1000, (FENCE_DEADLINE_MS % 1000) * 1000};
+
 		members_fence(m->h.pid, m->u.reason);
 		op->res.fenced++;
-		a->st = ACK_GONE;
+		a->fencing = true;
+		evtimer_add(fence_timer, &tv);
+		return;
 	}
+	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
+	a->rc = m->h.rc;
 	snprintf(a->reason, sizeof(a->reason), "%s", m->u.reason);
 	if (--op->waiting == 0)
 		round_done(op);
@@ -836,6 +875,7 @@ void engine_init(struct event_base *base)
 	evbase = base;
 	round_timer = evtimer_new(base, round_timeout, NULL);
 	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
+	fence_timer = evtimer_new(base, fence_timeout, NULL);
 	kick = event_new(base, -1, 0, run_next, NULL);
 }
 
@@ -845,6 +885,8 @@ void engine_fini(void)
 		event_free(round_timer);
 	if (receipt_timer)
 		event_free(receipt_timer);
+	if (fence_timer)
+		event_free(fence_timer);
 	if (kick)
 		event_free(kick);
 }

@@ -206,6 +206,19 @@ class Proc:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def freeze(self):
+        """SIGSTOP, and wait until every thread is really stopped: kill()
+        returns before, and a ping answered meanwhile would race the test."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+        def stopped():
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                with open(f"/proc/{self.pid}/task/{tid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+                        return False
+            return True
+        wait_for(stopped, 5, f"pid {self.pid} stopped")
+
     def client(self):
         return Client(self.sock_path)
 

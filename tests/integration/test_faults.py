@@ -39,7 +39,7 @@ def test_frozen_member_is_fenced_quickly(group_factory, origin):
     g = group_factory(secondaries=3)
     frozen = g.secondaries[1]
     sub = Subscriber(g.primary.sock_path)
-    os.kill(frozen.pid, signal.SIGSTOP)
+    frozen.freeze()
     proc = g.primary if origin == "primary" else g.secondaries[0]
     res, ms = timed_attach(proc, "net_null0")
     # the < 1 s target is measured in bench/; here: it completes, fenced
@@ -60,7 +60,7 @@ def test_frozen_member_is_fenced_quickly(group_factory, origin):
 def test_refuse_policy_blocks_until_member_answers(group_factory):
     g = group_factory(secondaries=2, daemon_args=["--unresponsive", "refuse"])
     frozen = g.secondaries[0]
-    os.kill(frozen.pid, signal.SIGSTOP)
+    frozen.freeze()
     t = time.monotonic()
     with pytest.raises(RpcError) as e:
         g.primary.call("attach", {"devargs": "net_null0"})
@@ -229,7 +229,7 @@ def test_reads_answered_while_attach_in_flight(group_factory):
     """A hotplug never blocks the loop: with a member frozen, the attach
     waits out the ping deadline while list, status and ps answer at once."""
     g = group_factory(secondaries=2, daemon_args=["--ping-timeout", "1500"])
-    os.kill(g.secondaries[0].pid, signal.SIGSTOP)
+    g.secondaries[0].freeze()
     done = threading.Event()
     threading.Thread(target=lambda: (g.primary.call("attach", {"devargs": "net_null0"}),
                                      done.set()), daemon=True).start()
@@ -266,7 +266,7 @@ def test_frozen_member_does_not_starve_the_primarys_memory(group_factory):
     g = group_factory(secondaries=2)
     g.primary.call("attach", {"devargs": "net_null0"})
     frozen = g.secondaries[1]
-    os.kill(frozen.pid, signal.SIGSTOP)
+    frozen.freeze()
     t = time.monotonic()
     res = g.primary.call("start", {"device": "net_null0"})
     record("first start (heap grows) with a member frozen", (time.monotonic() - t) * 1000)
