@@ -390,13 +390,25 @@ bool dev_ready(uint16_t port)
 	       __atomic_load_n(&ports[port].ready, __ATOMIC_ACQUIRE);
 }
 
-/* Changes whenever anything list shows may have changed. */
+/*
+ * Changes whenever anything list shows may have changed: our own changes,
+ * the shared port table, and a fingerprint of the ports this process has
+ * (valid ids and names) — the EAL attaches and removes PCI devices in a
+ * secondary by itself, outside our counters.
+ */
 uint64_t dev_list_gen(void)
 {
 	uint64_t g = __atomic_load_n(&local_changes, __ATOMIC_ACQUIRE) + dev_ready_gen();
+	char name[RTE_ETH_NAME_MAX_LEN];
 
-	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		g += (uint64_t)ports[p].gen << 20;
+		if (!rte_eth_dev_is_valid_port(p) || rte_eth_dev_get_name_by_port(p, name) != 0)
+			continue;
+		g = g * 1099511628211ULL + p + 1; /* FNV-style mixing */
+		for (const char *c = name; *c; c++)
+			g = (g ^ (unsigned char)*c) * 1099511628211ULL;
+	}
 	return g;
 }
 

@@ -245,7 +245,7 @@ hpd_find_nic() {
 	return 1
 }
 
-export -f hpd_log hpd_in_guest hpd_bind_sysfs hpd_devbind hpd_driver_of hpd_netdevs_of \
+export -f hpd_log hpd_in_guest hpd_bind_to hpd_bind_sysfs hpd_devbind hpd_driver_of hpd_netdevs_of \
 	hpd_kernel_sees hpd_bind_user hpd_bind_kernel hpd_json_str hpd_result hpd_find_nic \
 	hpd_qemu_monitor hpd_nic_unplug hpd_nic_replug
 

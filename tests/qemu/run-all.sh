@@ -45,7 +45,10 @@ for nic in e1000 virtio-vfio; do
 		name=$(basename "$s")
 		st=''
 		if [ -f "$res/script-status" ]; then
-			st=$(awk -v p="$(realpath "$s")" '$1 == p { print $2 }' "$res/script-status" | tail -1)
+			# by name: run-guest.sh may have run a staged copy (a work
+			# tree the guest cannot see, such as one under /tmp)
+			st=$(awk -v p="$name" '{ n = $1; sub(".*/", "", n) } n == p { print $2 }' \
+				"$res/script-status" | tail -1)
 		fi
 		if [ -z "$st" ]; then
 			# The script never finished: the boot failed (124 timeout,

@@ -41,6 +41,35 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 builddir=${HOTPLUGD_BUILDDIR:-$top/build}
+
+# The guest sees the host's root over 9p but mounts fresh file systems over
+# /tmp, /run, /var/tmp, ... A work tree there (a CI clone under /tmp, say)
+# would be invisible: run a staged copy of this directory from elsewhere,
+# with the script paths mapped to it. The binaries reach the guest through
+# the results share, which is mounted on its own.
+masked() {
+	case "$1" in /tmp/* | /run/* | /dev/* | /proc/* | /sys/* | /var/tmp/* | /var/run/*) return 0 ;; esac
+	return 1
+}
+if masked "$here" && [ -z "${HPD_QEMU_STAGED:-}" ]; then
+	mkdir -p /var/cache/hotplugd-qemu
+	stage_dir=$(mktemp -d /var/cache/hotplugd-qemu/stage.XXXXXX)
+	cp -a "$here/." "$stage_dir/"
+	args=()
+	for a in "$@"; do
+		r=$(realpath -q "$a" 2>/dev/null || true)
+		if [ -n "$r" ] && [ "${r#"$here"/}" != "$r" ]; then
+			args+=("$stage_dir/${r#"$here"/}")
+		else
+			args+=("$a")
+		fi
+	done
+	rc=0
+	HPD_QEMU_STAGED=1 HOTPLUGD_BUILDDIR=$(realpath "$builddir") \
+		bash "$stage_dir/run-guest.sh" "${args[@]}" || rc=$?
+	rm -rf "$stage_dir"
+	exit $rc
+fi
 qbuild=$builddir/qemu
 
 nic='' scripts=() results='' timeout='' mem=${HPD_QEMU_MEM:-512} smp=${HPD_QEMU_SMP:-2}
