@@ -93,6 +93,7 @@ def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, w
     ro = os.path.join(workdir, "ro")
     os.mkdir(ro)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "none", ro], check=True)
+    g = None
     try:
         g = group_factory(secondaries=1,
                           daemon_args=["--state-file", os.path.join(ro, "state.json")])
@@ -105,8 +106,11 @@ def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, w
         assert "cannot write" in g.primary.logtext()
         sub.close()
     finally:
-        g.close()
-        subprocess.run(["umount", ro], check=True)
+        try:
+            if g is not None:
+                g.close()
+        finally:  # the mount goes whatever happened above
+            subprocess.run(["umount", ro], check=True)
 
 
 def test_declarative_device_list(group_factory, workdir):
