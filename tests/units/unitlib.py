@@ -163,14 +163,20 @@ def readiness(a):
     slog = os.path.join(a.tmp, "readiness-secondary.log")
     watchdog_usec = 1000000
     procs = []
+
+    def launch(proc_type, notify, logpath):
+        """A daemon of the group with a notify socket and a log of its own."""
+        env = dict(base_env, NOTIFY_SOCKET=notify.path, WATCHDOG_USEC=str(watchdog_usec))
+        with open(logpath, "wb") as log:
+            proc = subprocess.Popen([a.hotplugd, *eal, f"--proc-type={proc_type}", "--",
+                                     "-r", run, "-n", f"units-{proc_type}", *nostate],
+                                    env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT)
+        procs.append(proc)
+        return proc
+
     try:
-        env = dict(base_env, NOTIFY_SOCKET=n1.path, WATCHDOG_USEC=str(watchdog_usec))
-        with open(plog, "wb") as log:
-            p = subprocess.Popen([a.hotplugd, *eal, "--proc-type=primary", "--",
-                                  "-r", run, "-n", "units-primary", *nostate],
-                                 env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT)
-        procs.append(p)
+        p = launch("primary", n1, plog)
 
         got = n1.wait_for(lambda l: l == "READY=1", START_DEADLINE, p)
         if not r.check(got is not None, "primary: READY=1 arrives",
@@ -203,13 +209,7 @@ def readiness(a):
                          "this hotplugd does not send watchdog pings yet")
 
         # A secondary: ready only once it has joined.
-        env = dict(base_env, NOTIFY_SOCKET=n2.path, WATCHDOG_USEC=str(watchdog_usec))
-        with open(slog, "wb") as log:
-            s = subprocess.Popen([a.hotplugd, *eal, "--proc-type=secondary", "--",
-                                  "-r", run, "-n", "units-secondary", *nostate],
-                                 env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT)
-        procs.append(s)
+        s = launch("secondary", n2, slog)
         got = n2.wait_for(lambda l: l == "READY=1", START_DEADLINE, s)
         if r.check(got is not None, "secondary: READY=1 arrives",
                    f"exit {s.poll()}; log: {tail(slog)}"):
