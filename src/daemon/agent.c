@@ -14,11 +14,10 @@
 
 #include "agent.h"
 #include "datapath.h"
-#include "client.h"
 #include "dev.h"
 #include "hotplugd.h"
 #include "log.h"
-#include "mp.h"
+#include "proto.h"
 #include "worker.h"
 
 #define JOIN_TIMEOUT_MS 5000
@@ -73,62 +72,25 @@ static void on_primary_exit(evutil_socket_t fd, short what, void *arg)
 	hpd_shutdown(HPD_EXIT_PRIMARY_GONE);
 }
 
-/* Make the local table what the primary says it is. Messages that arrive
- * meanwhile wait in the inbox and are idempotent, so order does not
- * matter. */
-static int reconcile(void)
+/* dev.c's calls carry the EAL's own words; a new device on a port id gets
+ * fresh counters. */
+static int attach(const char *devargs, char *reason, size_t len)
 {
-	struct hpd_client c;
-	json_t *resp, *list, *port;
-	size_t i;
-	int rc;
-	char reason[HPD_REASON_MAX + 1];
+	char name[64];
+	uint16_t port;
+	int rc = dev_attach(devargs, reason, len);
 
-	rc = hpd_client_connect(&c, hpd.paths.primary, JOIN_TIMEOUT_MS);
-	if (rc == 0)
-		rc = hpd_client_call(&c, "list", NULL, JOIN_TIMEOUT_MS, &resp);
-	hpd_client_close(&c);
-	if (rc) {
-		log_err("cannot read the primary's device list at %s: %s",
-			hpd.paths.primary, strerror(-rc));
-		return rc;
-	}
-	list = json_object_get(json_object_get(resp, "result"), "ports");
-	json_array_foreach(list, i, port) {
-		const char *dev = json_string_value(json_object_get(port, "device"));
-		const char *da = json_string_value(json_object_get(port, "devargs"));
-
-		if (dev && da && !dev_exists(dev) && dev_attach(da, reason, sizeof(reason)))
-			log_err("sync: cannot attach %s: %s", da, reason);
-	}
-	/* and drop what the primary no longer has */
-	json_t *mine = dev_list_json();
-
-	json_array_foreach(mine, i, port) {
-		const char *dev = json_string_value(json_object_get(port, "device"));
-		bool found = false;
-		size_t j;
-		json_t *p;
-
-		json_array_foreach(list, j, p)
-			if (strcmp(json_string_value(json_object_get(p, "device")), dev) == 0)
-				found = true;
-		if (!found && dev_detach(dev, reason, sizeof(reason)))
-			log_err("sync: cannot detach %s: %s", dev, reason);
-	}
-	json_decref(mine);
-	json_decref(resp);
-	/* what this process has now (probed at EAL init or just now) */
-	uint16_t p;
-
-	RTE_ETH_FOREACH_DEV(p)
-		datapath_port_attached(p);
-	return 0;
+	if (rc == 0 && dev_parse_name(devargs, name, sizeof(name), reason, len) == 0 &&
+	    dev_port_by_name(name, &port) == 0)
+		datapath_port_new(port);
+	return rc;
 }
+
+static const struct proto_ops ops = {.attach = attach, .detach = dev_detach, .fault = fault};
 
 int agent_start(struct event_base *base)
 {
-	int pid = mp_join(hpd.name, JOIN_TIMEOUT_MS);
+	int pid = proto_join(hpd.name, JOIN_TIMEOUT_MS);
 
 	if (pid < 0) {
 		log_err("cannot join the primary: %s%s", strerror(-pid),
@@ -144,18 +106,11 @@ int agent_start(struct event_base *base)
 	primary_ev = event_new(base, primary_fd, EV_READ, on_primary_exit, NULL);
 	event_add(primary_ev, NULL);
 	log_notice("joined the group of primary pid %d", pid);
-	return reconcile();
-}
-
-static void ack(const struct hpd_mp_msg *m, int rc, const char *reason)
-{
-	struct hpd_mp_msg a;
-
-	mp_msg_init(&a, HPD_MP_ACK, m->h.seq);
-	a.h.rc = rc;
-	snprintf(a.u.reason, sizeof(a.u.reason), "%s", reason ? reason : "");
-	if ((rc = mp_to_primary(&a)) != 0)
-		log_err("ack to primary: %s", strerror(-rc));
+	/* messages that arrive meanwhile wait in the inbox and are idempotent,
+	 * so order does not matter */
+	if (proto_reconcile(&ops) != 0)
+		log_warn("could not bring every device in line with the primary (see above)");
+	return 0;
 }
 
 /* The primary's messages run one at a time, in order, on the device
@@ -167,46 +122,9 @@ struct queued {
 static STAILQ_HEAD(, queued) queue = STAILQ_HEAD_INITIALIZER(queue);
 static bool running;
 
-/* Workers stop using a port and confirm it; a stuck one is reported with
- * ETIMEDOUT, which the primary handles like an unresponsive member. */
-static int quiesce(uint16_t port, bool leaving, char *reason, size_t len)
-{
-	int rc = datapath_quiesce(port, leaving, hpd.opt.op_timeout_ms);
-
-	if (rc)
-		snprintf(reason, len, "data-path workers did not leave port %u within %d ms",
-			 port, hpd.opt.op_timeout_ms);
-	return rc;
-}
-
 static int agent_job(void *arg, char *reason, size_t len)
 {
-	const struct hpd_mp_msg *m = &((struct queued *)arg)->m;
-	char name[64];
-	uint16_t port;
-	int rc;
-
-	switch (m->h.type) {
-	case HPD_MP_ATTACH:
-		rc = dev_parse_name(m->u.arg, name, sizeof(name), reason, len);
-		if (rc)
-			return rc;
-		if (fault("attach", name, reason, len))
-			return -EIO;
-		rc = dev_exists(name) ? 0 : dev_attach(m->u.arg, reason, len);
-		if (rc == 0 && dev_port_by_name(name, &port) == 0)
-			datapath_port_attached(port);
-		return rc;
-	case HPD_MP_QUIESCE:
-		return quiesce((uint16_t)atoi(m->u.arg), false, reason, len);
-	default: /* HPD_MP_DETACH */
-		if (fault("detach", m->u.arg, reason, len))
-			return -EIO;
-		if (dev_port_by_name(m->u.arg, &port) != 0)
-			return 0;
-		rc = quiesce(port, true, reason, len);
-		return rc ? rc : dev_detach(m->u.arg, reason, len);
-	}
+	return proto_job(&((struct queued *)arg)->m, &ops, hpd.opt.op_timeout_ms, reason, len);
 }
 
 static void pump(void);
@@ -220,7 +138,7 @@ static void agent_done(void *arg, int rc, const char *reason)
 
 	log_info("%s %s for the primary: %s", what[q->m.h.type], q->m.u.arg,
 		 rc ? reason : "ok");
-	ack(&q->m, rc, reason);
+	proto_ack(&q->m, rc, reason);
 	free(q);
 	running = false;
 	pump();
@@ -244,7 +162,7 @@ void agent_handle(const struct hpd_mp_msg *m)
 
 	switch (m->h.type) {
 	case HPD_MP_PING: /* only seen here when fault hooks are active */
-		ack(m, fault("ping", "", reason, sizeof(reason)) ? -EIO : 0, reason);
+		proto_ack(m, fault("ping", "", reason, sizeof(reason)) ? -EIO : 0, reason);
 		return;
 	case HPD_MP_ATTACH:
 	case HPD_MP_DETACH:
@@ -255,7 +173,7 @@ void agent_handle(const struct hpd_mp_msg *m)
 	}
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
-		ack(m, -ENOMEM, "out of memory");
+		proto_ack(m, -ENOMEM, "out of memory");
 		return;
 	}
 	q->m = *m;
@@ -265,12 +183,8 @@ void agent_handle(const struct hpd_mp_msg *m)
 
 void agent_stop(void)
 {
-	struct hpd_mp_msg m;
-
-	if (hpd.primary_pid > 0) {
-		mp_msg_init(&m, HPD_MP_LEAVE, 0);
-		mp_to_primary(&m);
-	}
+	if (hpd.primary_pid > 0)
+		proto_leave();
 	if (primary_ev)
 		event_free(primary_ev);
 	if (primary_fd >= 0)

@@ -17,52 +17,33 @@
 #include <rte_memzone.h>
 
 #include "dev.h"
+#include "local.h"
+#include "ports.h"
 #include "hotplugd.h"
 #include "log.h"
 
-/*
- * Port state shared by the group. The ethdev library keeps dev_started in
- * its shared data but exposes it only to drivers (ethdev_driver.h is not
- * installed by Debian), so the primary publishes what it started here and
- * every secondary reads the same table.
- */
-#define HPD_PORTS_MZ "hpd_ports"
-struct hpd_port_state {
-	uint8_t started;
-	/* usable by data-path workers: set by the primary once a port is
-	 * attached everywhere and started, cleared before it is quiesced */
-	uint8_t ready;
-	uint8_t pad[2];
-	uint32_t gen; /* bumped on every change */
-};
-struct hpd_ports_mz {
-	uint32_t gen; /* bumped on any ready change: workers re-read then */
-	struct hpd_port_state port[RTE_MAX_ETHPORTS];
-};
-static struct hpd_ports_mz *table;
-#define ports (table->port)
+#define ports (ports_table()->port)
+
+static void record(uint16_t port);
 static struct rte_mempool *pool;
 static json_t *snapshot; /* the port list while a device job runs */
 static uint64_t local_changes; /* attach/detach/start/stop in this process */
 
 int dev_init(void)
 {
-	const struct rte_memzone *mz;
-	size_t len = sizeof(*table);
+	int rc = ports_table_init(hpd_is_primary());
+	uint16_t p;
 
-	if (hpd_is_primary())
-		mz = rte_memzone_reserve(HPD_PORTS_MZ, len, SOCKET_ID_ANY, 0);
-	else
-		mz = rte_memzone_lookup(HPD_PORTS_MZ);
-	if (mz == NULL) {
+	if (rc) {
 		log_err("port state table %s: %s", HPD_PORTS_MZ,
-			hpd_is_primary() ? rte_strerror(rte_errno) :
+			hpd_is_primary() ? rte_strerror(-rc) :
 			"not found (is the primary a hotplugd?)");
-		return -ENOENT;
+		return rc;
 	}
-	table = mz->addr;
+	/* devices the EAL probed at start-up (-a, --vdev) are the group's too */
 	if (hpd_is_primary())
-		memset(table, 0, len);
+		RTE_ETH_FOREACH_DEV(p)
+			record(p);
 	return 0;
 }
 
@@ -83,30 +64,11 @@ static int failed(int rc, const char *what, char *reason, size_t rlen)
 
 int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen)
 {
-	struct rte_devargs da;
-
-	memset(&da, 0, sizeof(da));
 	eal_log_capture_begin();
-	if (rte_devargs_parse(&da, devargs) != 0)
+	if (local_parse_name(devargs, name, len) != 0)
 		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
 	eal_log_capture_end();
-	snprintf(name, len, "%s", da.name);
-	rte_devargs_reset(&da);
 	return 0;
-}
-
-/*
- * DPDK 22.11 has no public process-local probe: rte_eal_hotplug_add() and
- * rte_dev_probe() both carry the operation to every secondary themselves,
- * one at a time. Only the vdev bus offers local calls (rte_vdev_init and
- * rte_vdev_uninit), so virtual devices - all runtime hotplug in practice -
- * are probed locally in each process and engine.c does the fan-out. Other
- * buses (PCI) go through the EAL's own path in the primary; members then
- * only confirm the result (see dev_eal_fanout()).
- */
-static bool is_vdev(const struct rte_devargs *da)
-{
-	return strcmp(rte_bus_name(da->bus), "vdev") == 0;
 }
 
 /*
@@ -136,48 +98,56 @@ static void preconfigure(const char *name)
 			 "worker will leave it alone in members that attach it now", name);
 }
 
+/* True when the EAL itself carries this device to the secondaries (every
+ * bus but vdev in DPDK 22.11: see local.h). */
 bool dev_eal_fanout(const char *devargs)
 {
-	struct rte_devargs da;
-	bool vdev;
+	char name[RTE_DEV_NAME_MAX_LEN];
 
-	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
-		return false;
-	vdev = is_vdev(&da);
-	rte_devargs_reset(&da);
-	return !vdev;
+	return local_parse_name(devargs, name, sizeof(name)) == 0 && !local_is_vdev(devargs);
+}
+
+/* The primary publishes what it attached, for members that join later. */
+static void record(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	char devargs[HPD_DEVARGS_MAX + 1];
+	const char *name;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+		return;
+	name = rte_dev_name(info.device);
+	if (dev_devargs(name, devargs, sizeof(devargs)) == 0)
+		ports_record(port, name, devargs);
 }
 
 int dev_attach(const char *devargs, char *reason, size_t rlen)
 {
-	struct rte_devargs da;
 	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port;
 	int rc;
 
-	memset(&da, 0, sizeof(da));
 	eal_log_capture_begin();
-	if (rte_devargs_parse(&da, devargs) != 0)
+	if (local_parse_name(devargs, name, sizeof(name)) != 0)
 		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
-	snprintf(name, sizeof(name), "%s", da.name);
-	if (is_vdev(&da)) {
-		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);
-		if (rc == 0 && hpd_is_primary())
-			preconfigure(name);
-	}
-	else if (hpd_is_primary())
+	if (hpd_is_primary() && !local_is_vdev(devargs)) {
 		rc = rte_dev_probe(devargs);
-	else
-		rc = dev_exists(name) ? 0 : -ENODEV;
-	rte_devargs_reset(&da);
-	if (rc == 0 && !dev_exists(name))
-		rc = -ENODEV; /* probed a device that made no ethdev port */
+		if (rc == 0 && !dev_exists(name))
+			rc = -ENODEV; /* probed a device that made no ethdev port */
+	} else {
+		rc = local_attach(devargs);
+	}
 	/* the devargs parsed: an EINVAL now is the driver's failure (a DMA
 	 * mapping, say), not a mistake in the request */
 	if (rc == -EINVAL)
 		rc = -EIO;
 	if (rc)
 		return failed(rc, "", reason, rlen);
+	if (hpd_is_primary() && dev_port_by_name(name, &port) == 0) {
+		if (local_is_vdev(devargs))
+			preconfigure(name);
+		record(port);
+	}
 	eal_log_capture_end();
 	__atomic_fetch_add(&local_changes, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -188,26 +158,21 @@ static struct rte_device *find_device(const char *name, uint16_t *port)
 	struct rte_eth_dev_info info;
 	uint16_t p;
 
-	RTE_ETH_FOREACH_DEV(p) {
-		if (rte_eth_dev_info_get(p, &info) != 0 || info.device == NULL)
-			continue;
-		if (strcmp(rte_dev_name(info.device), name) == 0) {
-			if (port)
-				*port = p;
-			return info.device;
-		}
-	}
-	return NULL;
+	if (local_find(name, &p) != 0 || rte_eth_dev_info_get(p, &info) != 0)
+		return NULL;
+	if (port)
+		*port = p;
+	return info.device;
 }
 
 bool dev_exists(const char *name)
 {
-	return find_device(name, NULL) != NULL;
+	return local_find(name, NULL) == 0;
 }
 
 int dev_port_by_name(const char *name, uint16_t *port)
 {
-	return find_device(name, port) ? 0 : -ENOENT;
+	return local_find(name, port);
 }
 
 int dev_detach(const char *name, char *reason, size_t rlen)
@@ -223,18 +188,17 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 		snprintf(reason, rlen, "no device %s", name);
 		return -ENOENT;
 	}
-	if (strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") == 0)
-		rc = rte_vdev_uninit(rte_dev_name(dev));
-	else if (hpd_is_primary())
+	if (hpd_is_primary() && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") != 0)
 		rc = rte_dev_remove(dev);
 	else
-		rc = -EBUSY; /* the primary's EAL fan-out should have removed it */
+		rc = local_detach(name);
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	eal_log_capture_end();
 	__atomic_fetch_add(&local_changes, 1, __ATOMIC_RELEASE);
 	if (hpd_is_primary()) {
-		dev_set_ready(port, false);
+		ports_set_ready(port, false);
+		ports_record(port, NULL, NULL);
 		ports[port].started = 0;
 		ports[port].gen++;
 	}
@@ -366,28 +330,16 @@ int dev_stop(uint16_t port, char *reason, size_t rlen)
 
 	if (!dev_started(port))
 		return -EALREADY;
-	eal_log_capture_begin();
-	if ((rc = rte_eth_dev_stop(port)) != 0)
-		return failed(rc, "stop", reason, rlen);
-	eal_log_capture_end();
-	ports[port].started = 0;
+	/* cleared first: whoever reads it as set may rely on the port running */
+	__atomic_store_n(&ports[port].started, 0, __ATOMIC_RELEASE);
 	ports[port].gen++;
+	eal_log_capture_begin();
+	if ((rc = rte_eth_dev_stop(port)) != 0) {
+		__atomic_store_n(&ports[port].started, 1, __ATOMIC_RELEASE);
+		return failed(rc, "stop", reason, rlen);
+	}
+	eal_log_capture_end();
 	return 0;
-}
-
-void dev_set_ready(uint16_t port, bool ready)
-{
-	if (port >= RTE_MAX_ETHPORTS || ports[port].ready == ready)
-		return;
-	ports[port].ready = ready;
-	/* workers see the flag before the new generation */
-	__atomic_fetch_add(&table->gen, 1, __ATOMIC_RELEASE);
-}
-
-bool dev_ready(uint16_t port)
-{
-	return port < RTE_MAX_ETHPORTS &&
-	       __atomic_load_n(&ports[port].ready, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -398,7 +350,7 @@ bool dev_ready(uint16_t port)
  */
 uint64_t dev_list_gen(void)
 {
-	uint64_t g = __atomic_load_n(&local_changes, __ATOMIC_ACQUIRE) + dev_ready_gen();
+	uint64_t g = __atomic_load_n(&local_changes, __ATOMIC_ACQUIRE) + ports_ready_gen();
 	char name[RTE_ETH_NAME_MAX_LEN];
 
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
@@ -410,11 +362,6 @@ uint64_t dev_list_gen(void)
 			g = (g ^ (unsigned char)*c) * 1099511628211ULL;
 	}
 	return g;
-}
-
-uint32_t dev_ready_gen(void)
-{
-	return __atomic_load_n(&table->gen, __ATOMIC_ACQUIRE);
 }
 
 bool dev_started(uint16_t port)

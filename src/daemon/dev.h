@@ -34,10 +34,6 @@ int dev_devargs(const char *name, char *out, size_t len);
 int dev_start(uint16_t port, char *reason, size_t rlen);
 int dev_stop(uint16_t port, char *reason, size_t rlen);
 bool dev_started(uint16_t port);
-/* Data-path readiness, shared by the group (see datapath.c). */
-void dev_set_ready(uint16_t port, bool ready);
-bool dev_ready(uint16_t port);
-uint32_t dev_ready_gen(void);
 uint64_t dev_list_gen(void);
 /* This process's ports; while a device job runs on the worker, the
  * snapshot taken before it (see worker.h). */

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "dev.h"
+#include "ports.h"
 #include "eal_args.h"
 #include "devargs.h"
 #include "engine.h"
@@ -706,7 +707,7 @@ static void quiesce_begin(struct op *op, phase_t next)
 {
 	snprintf(op->port_arg, sizeof(op->port_arg), "%u", op->port);
 	op->res.quiesce_ms = -ms_since(&op->t0);
-	dev_set_ready(op->port, false);
+	ports_set_ready(op->port, false);
 	round_begin(op, HPD_MP_QUIESCE, op->port_arg, hpd.opt.op_timeout_ms, "quiesce", next);
 }
 
@@ -717,7 +718,7 @@ static bool quiesce_failed(struct op *op)
 	op->res.quiesce_ms += ms_since(&op->t0);
 	if (!round_failed(op))
 		return false;
-	dev_set_ready(op->port, true);
+	ports_set_ready(op->port, true);
 	finish(op);
 	return true;
 }
@@ -782,7 +783,7 @@ static void port_done(struct op *op)
 	/* started: the data path may use it from now on; a failed stop
 	 * leaves it started, so usable again */
 	if ((op->kind == OP_START && rc == 0) || (op->kind == OP_STOP && rc && rc != -EALREADY))
-		dev_set_ready(op->port, true);
+		ports_set_ready(op->port, true);
 	local_failed(op);
 	if (rc == -EALREADY)
 		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",

@@ -15,11 +15,7 @@ void mp_fini(void);
 void mp_msg_init(struct hpd_mp_msg *m, enum hpd_mp_type type, uint64_t seq);
 /* primary: to every secondary of the group */
 int mp_broadcast(const struct hpd_mp_msg *m);
-/* secondary: to the primary */
-int mp_to_primary(const struct hpd_mp_msg *m);
 /* primary: answer a join request received with its peer address */
 int mp_join_reply(const struct hpd_mp_msg *m, const char *peer);
-/* secondary: join; returns the primary's pid or -errno */
-int mp_join(const char *name, int timeout_ms);
 
 #endif

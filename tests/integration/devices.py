@@ -2,7 +2,7 @@
 """The test plan's virtual devices, made real on this machine."""
 import os
 
-from hpd import Group, wait_for
+from hpd import App, Group, wait_for
 
 
 def af_packet(group, **_):
@@ -38,12 +38,18 @@ FORWARD = ["net_null0", "net_memif0", "net_memif1", "net_null1"]
 
 
 def port_stats(proc):
+    """{port name: counters} of a worker: a hotplugd secondary's stats, or
+    the example's stats file."""
+    if isinstance(proc, App):
+        return proc.stats().get("ports", {})
     return {p["name"]: p for p in proc.call("stats")["ports"]}
 
 
-def forwarding_group(factory, **kw):
+def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, **kw):
     """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
-    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1))."""
+    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1)):
+    hotplugd's own --worker, or with app the example built on
+    libhotplugd-member."""
     g = factory(secondaries=0, **kw)
     sock = os.path.join(g.tmp, "m.sock")
     for d in ["net_null0", f"net_memif0,role=server,socket={sock}",
@@ -51,7 +57,11 @@ def forwarding_group(factory, **kw):
         g.primary.call("attach", {"devargs": d})
     for d in FORWARD:
         g.primary.call("start", {"device": d})
-    w = g.add_secondary(lcores="0@0,1@1",
-                        extra=["--worker", "io", "--worker-ports", "net_null*,net_memif*"])
-    wait_for(lambda: port_stats(w)["net_memif1"]["rx"] > 10000, 20, "traffic through memif")
+    if app:
+        w = g.add_app(lcores, ["--name", "fwd", "--ports", "net_null*,net_memif*"], env)
+    else:
+        w = g.add_secondary(lcores=lcores, env=env,
+                            extra=["--worker", "io", "--worker-ports", "net_null*,net_memif*"])
+    wait_for(lambda: port_stats(w).get("net_memif1", {}).get("rx", 0) > 10000, 20,
+             "traffic through memif")
     return g, w

@@ -19,6 +19,7 @@ BUILD = os.path.abspath(os.environ.get("HOTPLUGD_BUILDDIR", os.path.join(TOP, "b
 HOTPLUGD = os.path.join(BUILD, "src/daemon/hotplugd")
 CONSOLE = os.path.join(BUILD, "src/daemon/dpdk-hotplug_mp")
 HPCTL = os.path.join(BUILD, "src/ctl/hpctl")
+HPD_FWD = os.path.join(BUILD, "examples/hpd_fwd")
 _seq = itertools.count()
 # sanitizer builds: DPDK's own leaks are suppressed (tests/lsan.supp)
 SANITIZER_ENV = {"LSAN_OPTIONS": f"suppressions={TOP}/tests/lsan.supp:print_suppressions=0",
@@ -146,7 +147,55 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
 
 
-class Proc:
+class Spawned:
+    """A process a test started: its log, and how it is stopped (by pid)."""
+
+    def logtext(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGCONT)  # a frozen member must hear it
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(5)
+        self.log.close()
+
+
+class App(Spawned):
+    """A third-party secondary built on libhotplugd-member (examples/): the
+    forwarder hpd_fwd, writing its counters to a JSON file."""
+
+    def __init__(self, group, lcores, args=(), env=None):
+        self.group = group
+        self.role = "app"
+        self.log_path = os.path.join(group.tmp, f"app-{next(_seq)}.log")
+        self.stats_path = os.path.join(group.tmp, f"app-{next(_seq)}.json")
+        self.log = open(self.log_path, "wb")
+        cmd = ["ip", "netns", "exec", group.netns.name, HPD_FWD, "--lcores", lcores,
+               "--no-pci", "--file-prefix", group.prefix, "--proc-type=secondary",
+               "--", "--stats", self.stats_path, *args]
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
+                                  stderr=self.log,
+                                  env=dict(SANITIZER_ENV, **os.environ, **(env or {})))
+        self.pid = self.p.pid
+
+    def stats(self):
+        """The counters it last wrote ({} before the first write)."""
+        try:
+            with open(self.stats_path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
+
+class Proc(Spawned):
     """One member of a group: a hotplugd (or console) process."""
 
     def __init__(self, group, role, console=False, extra=(), env=None, wrap=(), cwd=None,
@@ -200,11 +249,6 @@ class Proc:
 
     def is_primary(self):
         return self.role == "primary"
-
-    def logtext(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
 
     def freeze(self):
         """SIGSTOP, and wait until every thread is really stopped: kill()
@@ -261,23 +305,12 @@ class Proc:
         self.p.stdin.flush()
         return self.expect_prompt(timeout)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGCONT)  # a frozen member must hear it
-            self.p.send_signal(sig)
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(5)
-        self.log.close()
-
 
 class Group:
     """A primary and its secondaries, isolated from every other test."""
 
     def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None,
-                 policy=True, cwd=None, primary_wrap=(), primary_eal=()):
+                 policy=True, cwd=None, primary_wrap=(), primary_eal=(), primary_lcores=None):
         self.tmp = tempfile.mkdtemp(prefix="hpt-")
         self.prefix = f"hpt{os.getpid() % 100000}g{next(_seq)}"
         self.rundir = os.path.join(self.tmp, "run")
@@ -301,8 +334,10 @@ class Group:
         self.own_netns = netns is None
         self.netns = netns or Netns()
         self.procs = []
+        self.apps = []
         try:
-            self.procs.append(Proc(self, "primary", console, cwd=cwd, wrap=primary_wrap))
+            self.procs.append(Proc(self, "primary", console, cwd=cwd, wrap=primary_wrap,
+                                   lcores=primary_lcores))
             for _ in range(secondaries):
                 self.add_secondary(console)
         except BaseException:
@@ -316,6 +351,16 @@ class Group:
         wait_for(lambda: any(m["pid"] == p.pid for m in self.primary.call("ps")["members"]),
                  10, "secondary to join")
         return p
+
+    def add_app(self, lcores="0@0,1@1", args=(), env=None):
+        """Start the example forwarder as a member; wait until it joined."""
+        a = App(self, lcores, args, env)
+        self.apps.append(a)
+        wait_for(lambda: any(m["pid"] == a.pid for m in self.primary.call("ps")["members"])
+                 or a.p.poll() is not None, 20, "the example to join")
+        if a.p.poll() is not None:
+            raise RuntimeError(f"hpd_fwd exited with {a.p.returncode}: {a.logtext()}")
+        return a
 
     def restart_primary(self, extra=()):
         """Start a new primary for this group (the old one is gone)."""
@@ -349,8 +394,8 @@ class Group:
     def sanitizer_reports(self):
         """Findings of ASan/UBSan/LSan in any process's log (sanitizer builds)."""
         found = []
-        for p in self.procs:
-            text = p.logtext() if not p.log.closed else open(p.log_path, errors="replace").read()
+        for p in self.procs + self.apps:
+            text = p.logtext()
             for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
                 if marker in text:
                     i = text.index(marker)
@@ -361,7 +406,7 @@ class Group:
         if getattr(self, "closed", False):
             return
         self.closed = True
-        for p in reversed(self.procs):
+        for p in reversed(self.procs + self.apps):
             p.stop()
         self.reports = self.sanitizer_reports()
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)

@@ -3,10 +3,17 @@
 through memif while the primary churns another device, then the very ports
 being forwarded are stopped and detached under traffic. No crash, no
 sanitizer report (in the test build), counters consistent."""
+import os
+import shutil
+import subprocess
 import time
 
+import pytest
+
 from devices import FORWARD, forwarding_group, port_stats
-from hpd import wait_for
+from hpd import HPD_FWD, fault_hooks, wait_for
+
+needs_hooks = pytest.mark.skipif(not fault_hooks(), reason="needs a -Dfault_hooks=true build")
 
 def stats(proc):
     return port_stats(proc)
@@ -20,18 +27,25 @@ def balanced(s):
     return abs(rx - out) <= 2 * 32 * len(s), (rx, out)
 
 
-def test_forwarding_survives_churn_and_detach_of_forwarded_ports(group_factory):
-    g, w = forwarding_group(group_factory)
+@pytest.mark.parametrize("member", ["hotplugd", "example"])
+def test_forwarding_survives_churn_and_detach_of_forwarded_ports(group_factory, member):
+    """member: hotplugd's own --worker secondary, or examples/hpd_fwd, a
+    third-party secondary built on libhotplugd-member."""
+    app = member == "example"
+    g, w = forwarding_group(group_factory, app=app)
     before = stats(w)
     for i in range(1000):  # another device comes and goes, 1000 times
         g.primary.call("attach", {"devargs": "net_ring0"})
         g.primary.call("detach", {"device": "net_ring0"})
+    wait_for(lambda: stats(w)["net_memif1"]["rx"] > before["net_memif1"]["rx"], 5,
+             "still forwarding")
     after = stats(w)
-    assert after["net_memif1"]["rx"] > before["net_memif1"]["rx"]  # still forwarding
-    assert all(after[n]["polled"] for n in FORWARD)
+    if not app:
+        assert all(after[n]["polled"] for n in FORWARD)
     ok, counts = balanced(after)
     assert ok, counts
-    # ring0 was never the worker's: not polled while it existed
+    # ring0 was never the worker's (not its pattern): the member attached
+    # and detached it each time, and has it no more
     assert "net_ring0" not in stats(w)
     # now the very ports being forwarded: stopped (after a quiesce round)
     # and detached, under full traffic
@@ -41,8 +55,56 @@ def test_forwarding_survives_churn_and_detach_of_forwarded_ports(group_factory):
     g.primary.call("detach", {"device": "net_null0"})
     g.primary.call("detach", {"device": "net_memif1"})
     g.primary.call("detach", {"device": "net_null1"})
-    assert w.ports() == {} and w.p.poll() is None  # alive, nothing left
-    assert "quiesce port" in w.logtext()
+    assert w.p.poll() is None  # alive
+    if not app:
+        assert w.ports() == {}
+        assert "quiesce port" in w.logtext()
+        return
+    wait_for(lambda: stats(w) == {}, 5, "the example to have no port left")
+    w.stop()  # it writes its final counters as it exits
+    assert w.p.returncode == 0, w.logtext()
+    final = w.stats()
+    # exact now: no burst in flight once its lcores have returned
+    assert final["rx"] > 0 and final["rx"] == final["tx"] + final["drop"], final
+    assert final["attached"] >= 1000 and final["detached"] >= 1004, final
+    assert final["quiesced"] >= 1, final  # the stop of net_null0
+    assert "quiesced port" in w.logtext()
+
+
+@needs_hooks
+@pytest.mark.parametrize("member", ["hotplugd", "example"])
+def test_no_burst_outlives_its_port(group_factory, member):
+    """The test build makes every burst 5 ms long and aborts the member if a
+    port it held was stopped or removed before the burst ended: stops and
+    detaches of forwarded ports, and churn around them, must wait for the
+    bursts (this fails within a few operations when quiescing is skipped)."""
+    g, w = forwarding_group(group_factory, app=member == "example",
+                            env={"HOTPLUGD_SLOW_BURST_US": "5000"})
+    for _ in range(20):
+        g.primary.call("attach", {"devargs": "net_ring0"})
+        g.primary.call("detach", {"device": "net_ring0"})
+        n = stats(w)["net_null1"]["rx"]
+        g.primary.call("stop", {"device": "net_null1"})
+        g.primary.call("start", {"device": "net_null1"})
+        # polled again, so that the next stop finds it held
+        wait_for(lambda: w.p.poll() is not None or stats(w)["net_null1"]["rx"] > n, 5,
+                 "null1 polled again")
+    for d in FORWARD:
+        g.primary.call("detach", {"device": d})
+    assert w.p.poll() is None, w.logtext()
+    assert "inside a burst" not in w.logtext()
+
+
+def test_example_refuses_plain_dpdk_primary(tmp_path):
+    """Joining needs a hotplugd primary: against a DPDK primary without one
+    (here: none at all) the example says why and exits 1."""
+    prefix = f"hptapp{os.getpid() % 100000}"
+    r = subprocess.run([HPD_FWD, "--lcores", "0@0,1@1", "--no-pci", "--no-huge", "-m", "64",
+                        "--file-prefix", prefix, "--proc-type=secondary"],
+                       capture_output=True, text=True, timeout=60)
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    assert r.returncode == 1
+    assert "hpd_fwd:" in r.stderr
 
 
 def test_worker_leaves_ports_without_secondary_datapath(group_factory):

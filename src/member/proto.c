@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "local.h"
+#include "ports.h"
+#include "proto.h"
+
+void proto_msg_init(struct hpd_mp_msg *m, enum hpd_mp_type type, uint64_t seq)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.magic = HPD_MP_MAGIC;
+	m->h.type = type;
+	m->h.seq = seq;
+	m->h.pid = getpid();
+}
+
+int proto_decode(const struct rte_mp_msg *in, struct hpd_mp_msg *out)
+{
+	if (in->len_param < (int)sizeof(struct hpd_mp_hdr) || in->len_param > (int)sizeof(*out))
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, in->param, in->len_param);
+	if (out->h.magic != HPD_MP_MAGIC)
+		return -EBADMSG;
+	out->u.arg[sizeof(out->u.arg) - 1] = '\0';
+	return 0;
+}
+
+static void fill(struct rte_mp_msg *out, const char *action, const struct hpd_mp_msg *m)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", action);
+	memcpy(out->param, m, sizeof(*m));
+	out->len_param = sizeof(*m);
+}
+
+int proto_send(const char *action, const struct hpd_mp_msg *m)
+{
+	struct rte_mp_msg out;
+
+	fill(&out, action, m);
+	return rte_mp_sendmsg(&out) ? -rte_errno : 0;
+}
+
+int proto_reply(const struct hpd_mp_msg *m, const char *peer)
+{
+	struct rte_mp_msg out;
+
+	fill(&out, HPD_MP_JOIN, m);
+	return rte_mp_reply(&out, peer) ? -rte_errno : 0;
+}
+
+int proto_join(const char *name, int timeout_ms)
+{
+	struct timespec ts = {.tv_sec = timeout_ms / 1000,
+			      .tv_nsec = (timeout_ms % 1000) * 1000000L};
+	struct rte_mp_reply reply = {0};
+	struct rte_mp_msg out;
+	struct hpd_mp_msg m, r;
+	int rc;
+
+	proto_msg_init(&m, HPD_MP_JOIN_REQ, 0);
+	snprintf(m.u.name, sizeof(m.u.name), "%s", name);
+	fill(&out, HPD_MP_JOIN, &m);
+	if (rte_mp_request_sync(&out, &reply, &ts) != 0)
+		return -rte_errno;
+	if (reply.nb_received != 1) {
+		/* no hotplugd primary answered: a plain DPDK primary? */
+		free(reply.msgs);
+		return -ENOMSG;
+	}
+	memset(&r, 0, sizeof(r));
+	memcpy(&r, reply.msgs[0].param, RTE_MIN((size_t)reply.msgs[0].len_param, sizeof(r)));
+	free(reply.msgs);
+	if (r.h.magic != HPD_MP_MAGIC || r.h.type != HPD_MP_JOIN_REP)
+		return -EPROTO;
+	rc = r.h.rc;
+	return rc < 0 ? rc : r.h.pid;
+}
+
+/*
+ * A member answers liveness on DPDK's mp thread itself, without the hop to
+ * the thread that does the work: a ping is answered at once, and a request
+ * is acknowledged as received before the work starts. A frozen process runs
+ * no thread, so this still proves it is alive; a worker that hangs is caught
+ * by the operation deadline.
+ */
+bool proto_answer_now(const struct hpd_mp_msg *m, bool pings)
+{
+	struct hpd_mp_msg a;
+
+	switch (m->h.type) {
+	case HPD_MP_PING:
+		if (!pings)
+			return false;
+		/* fall through */
+	case HPD_MP_ATTACH:
+	case HPD_MP_DETACH:
+	case HPD_MP_QUIESCE:
+		proto_msg_init(&a, m->h.type == HPD_MP_PING ? HPD_MP_ACK : HPD_MP_RECEIVED,
+			       m->h.seq);
+		proto_send(HPD_MP_TO_PRIMARY, &a);
+		return m->h.type == HPD_MP_PING;
+	default:
+		return false;
+	}
+}
+
+void proto_ack(const struct hpd_mp_msg *m, int rc, const char *reason)
+{
+	struct hpd_mp_msg a;
+
+	proto_msg_init(&a, HPD_MP_ACK, m->h.seq);
+	a.h.rc = rc;
+	snprintf(a.u.reason, sizeof(a.u.reason), "%s", reason ? reason : "");
+	if ((rc = proto_send(HPD_MP_TO_PRIMARY, &a)) != 0)
+		RTE_LOG(ERR, USER1, "hotplugd: ack to primary: %s\n", strerror(-rc));
+}
+
+void proto_leave(void)
+{
+	struct hpd_mp_msg m;
+
+	proto_msg_init(&m, HPD_MP_LEAVE, 0);
+	proto_send(HPD_MP_TO_PRIMARY, &m);
+}
+
+static int plain_attach(const char *devargs, char *reason, size_t len)
+{
+	int rc = local_attach(devargs);
+
+	if (rc > 0 || rc == -1)
+		rc = -EIO; /* drivers often return a bare -1 */
+	if (rc)
+		snprintf(reason, len, "%s: %s", devargs, strerror(-rc));
+	return rc;
+}
+
+static int plain_detach(const char *name, char *reason, size_t len)
+{
+	int rc = local_detach(name);
+
+	if (rc > 0 || rc == -1)
+		rc = -EIO;
+	if (rc)
+		snprintf(reason, len, "%s: %s", name, strerror(-rc));
+	return rc;
+}
+
+const struct proto_ops proto_local_ops = {.attach = plain_attach, .detach = plain_detach};
+
+static bool fault(const struct proto_ops *ops, const char *step, const char *dev,
+		  char *reason, size_t len)
+{
+	return ops->fault && ops->fault(step, dev, reason, len);
+}
+
+/* Readers stop using a port and confirm it; a stuck one is reported with
+ * ETIMEDOUT, which the primary handles like an unresponsive member. */
+static int quiesce(uint16_t port, bool leaving, int timeout_ms, char *reason, size_t len)
+{
+	int rc = ports_quiesce(port, leaving, timeout_ms);
+
+	if (rc)
+		snprintf(reason, len, "data-path workers did not leave port %u within %d ms",
+			 port, timeout_ms);
+	return rc;
+}
+
+int proto_job(const struct hpd_mp_msg *m, const struct proto_ops *ops, int timeout_ms,
+	      char *reason, size_t len)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port;
+	int rc;
+
+	switch (m->h.type) {
+	case HPD_MP_ATTACH:
+		if (local_parse_name(m->u.arg, name, sizeof(name)) != 0) {
+			snprintf(reason, len, "cannot parse devargs %s", m->u.arg);
+			return -EINVAL;
+		}
+		if (fault(ops, "attach", name, reason, len))
+			return -EIO;
+		rc = local_find(name, NULL) == 0 ? 0 : ops->attach(m->u.arg, reason, len);
+		if (rc == 0 && local_find(name, &port) == 0)
+			ports_local_attached(port);
+		return rc;
+	case HPD_MP_QUIESCE:
+		return quiesce((uint16_t)atoi(m->u.arg), false, timeout_ms, reason, len);
+	case HPD_MP_DETACH:
+		if (fault(ops, "detach", m->u.arg, reason, len))
+			return -EIO;
+		if (local_find(m->u.arg, &port) != 0)
+			return 0;
+		rc = quiesce(port, true, timeout_ms, reason, len);
+		return rc ? rc : ops->detach(m->u.arg, reason, len);
+	default:
+		snprintf(reason, len, "unexpected message type %u", m->h.type);
+		return -EPROTO;
+	}
+}
+
+static bool primary_has(const char *device)
+{
+	const struct hpd_ports_mz *t = ports_table();
+
+	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
+		if (t->port[p].devargs[0] && strcmp(t->port[p].device, device) == 0)
+			return true;
+	return false;
+}
+
+int proto_reconcile(const struct proto_ops *ops)
+{
+	const struct hpd_ports_mz *t = ports_table();
+	char reason[HPD_REASON_MAX + 1], name[RTE_DEV_NAME_MAX_LEN];
+	struct rte_eth_dev_info info;
+	int failures = 0;
+	uint16_t p;
+
+	for (unsigned i = 0; i < RTE_MAX_ETHPORTS; i++) {
+		char devargs[HPD_DEVARGS_MAX + 1], device[HPD_NAME_MAX + 1];
+
+		/* copies: the primary may rewrite the entry meanwhile; a
+		 * change after this is carried to us by its own message */
+		memcpy(devargs, t->port[i].devargs, sizeof(devargs));
+		memcpy(device, t->port[i].device, sizeof(device));
+		devargs[HPD_DEVARGS_MAX] = device[HPD_NAME_MAX] = '\0';
+		if (!devargs[0] || local_find(device, NULL) == 0)
+			continue;
+		if (ops->attach(devargs, reason, sizeof(reason)) != 0) {
+			RTE_LOG(ERR, USER1, "hotplugd: sync: cannot attach %s: %s\n", devargs, reason);
+			failures++;
+		}
+	}
+	/* and drop what the primary no longer has */
+	RTE_ETH_FOREACH_DEV(p) {
+		if (rte_eth_dev_info_get(p, &info) != 0 || info.device == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s", rte_dev_name(info.device));
+		if (!primary_has(name) && ops->detach(name, reason, sizeof(reason)) != 0) {
+			RTE_LOG(ERR, USER1, "hotplugd: sync: cannot detach %s: %s\n", name, reason);
+			failures++;
+		}
+	}
+	/* what this process has now (probed at EAL init or just now) */
+	RTE_ETH_FOREACH_DEV(p)
+		ports_local_attached(p);
+	return failures;
+}
