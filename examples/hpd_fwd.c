@@ -6,12 +6,13 @@
  * DPDK and libhotplugd-member.
  *
  *   hpd_fwd [EAL options] -- [--name NAME] [--ports PATTERNS] [--stats FILE]
+ *                               [--stats-ms MS]
  *
  * The EAL options must make it a secondary of a hotplugd primary (same
  * --file-prefix, --proc-type=secondary or auto) with at least one lcore
  * besides the main one. Ports usable in the whole group are paired in port
  * order and forwarded both ways; --stats writes the counters as JSON every
- * 100 ms and at exit. Exits 0 on SIGINT/SIGTERM, 3 when the primary is gone.
+ * --stats-ms (100) ms and at exit. Exits 0 on SIGINT/SIGTERM, 3 when the primary is gone.
  *
  * Build it out of tree:
  *   cc -o hpd_fwd hpd_fwd.c $(pkg-config --cflags --libs libhotplugd-member)
@@ -156,12 +157,13 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, 'n'}, {"ports", required_argument, NULL, 'p'},
-		{"stats", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+		{"stats", required_argument, NULL, 's'}, {"stats-ms", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct hpd_member_conf conf = {.name = "hpd_fwd", .on_event = on_event};
 	const char *stats_path = NULL;
 	unsigned int lcore, id = 0;
-	int rc, c, status = 0;
+	int rc, c, status = 0, interval_ms = 100;
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
@@ -170,14 +172,15 @@ int main(int argc, char **argv)
 	}
 	argc -= rc;
 	argv += rc;
-	while ((c = getopt_long(argc, argv, "n:p:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:s:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': conf.name = optarg; break;
 		case 'p': conf.ports = optarg; break;
 		case 's': stats_path = optarg; break;
+		case 'i': interval_ms = atoi(optarg) > 0 ? atoi(optarg) : 100; break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr, "usage: hpd_fwd [EAL options] -- "
-				"[--name NAME] [--ports PATTERNS] [--stats FILE]\n");
+				"[--name NAME] [--ports PATTERNS] [--stats FILE] [--stats-ms MS]\n");
 			rte_eal_cleanup();
 			return c == 'h' ? 0 : 2;
 		}
@@ -206,7 +209,7 @@ int main(int argc, char **argv)
 	while (!quit) {
 		struct pollfd p = {.fd = hpd_member_fd(member), .events = POLLIN};
 
-		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+		if (poll(&p, 1, interval_ms) < 0 && errno != EINTR)
 			break;
 		if (hpd_member_dispatch(member) == -ESHUTDOWN) {
 			status = 3;

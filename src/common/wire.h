@@ -45,7 +45,9 @@
 /* secondary -> primary (rte_mp_request_sync): join the group */
 #define HPD_MP_JOIN "hpd_join"
 
-#define HPD_MP_MAGIC 0x48504431u /* "HPD1": bump on incompatible change */
+#define HPD_MP_MAGIC 0x48504432u /* "HPD2": bump on incompatible change
+				  * (of these messages or of the shared port table
+				  * in src/member/ports.h) */
 
 enum hpd_mp_type {
 	HPD_MP_PING = 1,   /* are you there?  ack rc = 0 */

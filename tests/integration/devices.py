@@ -45,7 +45,7 @@ def port_stats(proc):
     return {p["name"]: p for p in proc.call("stats")["ports"]}
 
 
-def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, **kw):
+def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, app_args=(), **kw):
     """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
     by an io worker in a secondary (pairs (null0, memif0), (memif1, null1)):
     hotplugd's own --worker, or with app the example built on
@@ -58,7 +58,7 @@ def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, **kw):
     for d in FORWARD:
         g.primary.call("start", {"device": d})
     if app:
-        w = g.add_app(lcores, ["--name", "fwd", "--ports", "net_null*,net_memif*"], env)
+        w = g.add_app(lcores, ["--name", "fwd", "--ports", "net_null*,net_memif*", *app_args], env)
     else:
         w = g.add_secondary(lcores=lcores, env=env,
                             extra=["--worker", "io", "--worker-ports", "net_null*,net_memif*"])

@@ -677,6 +677,37 @@ else
 fi
 
 # --- 9. meson install into a DESTDIR: everything lands where it belongs -----
+
+# libhotplugd-member as a third party sees it: header, pkg-config file and
+# man page installed; the example builds out of tree with nothing but
+# pkg-config, links, and the library exports only its API.
+member_library_installed() { # DESTDIR PREFIX
+	local dest=$1 prefix=$2 libdir pcdir work exported
+	libdir=$(meson introspect "$builddir" --buildoptions |
+		python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
+	[[ $libdir == /* ]] || libdir=$prefix/$libdir
+	pcdir=$dest$libdir/pkgconfig
+	check "libhotplugd-member: library, header, pkg-config file and man page installed" \
+		test -e "$dest$libdir/libhotplugd-member.so.0" -a -e "$dest$prefix/include/hotplugd/member.h" \
+		-a -e "$pcdir/libhotplugd-member.pc" -a -e "$dest$prefix/share/man/man3/libhotplugd-member.3"
+	work=$(mktemp -d /tmp/hpd-example.XXXXXX)
+	cp "$top/examples/hpd_fwd.c" "$top/examples/Makefile" "$work/"
+	# the staged .pc, pointed at the stage (a sysroot would move libdpdk's
+	# paths too)
+	sed "s|^prefix=.*|prefix=$dest$prefix|" "$pcdir/libhotplugd-member.pc" >"$work/libhotplugd-member.pc"
+	if PKG_CONFIG_PATH=$work make -C "$work" >"$work/build.log" 2>&1; then
+		check "examples/hpd_fwd builds out of tree through pkg-config alone" true
+		check "hpd_fwd links libhotplugd-member" \
+			bash -c "LD_LIBRARY_PATH=$dest$libdir ldd $work/hpd_fwd | grep -q 'libhotplugd-member.so.0 => $dest'"
+	else
+		fail "examples/hpd_fwd out of tree: $(tail -3 "$work/build.log")"
+	fi
+	exported=$(nm -D --defined-only "$dest$libdir/libhotplugd-member.so.0" |
+		awk '$2 == "T" {print $3}' | grep -v '^hpd_member_' || true)
+	check "libhotplugd-member exports hpd_member_* only${exported:+ (also: $exported)}" test -z "$exported"
+	rm -rf "$work"
+}
+
 dest=$(mktemp -d /tmp/hpd-destdir.XXXXXX)
 if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 2>&1; then
 	prefix=$(meson introspect "$builddir" --buildoptions |
@@ -691,6 +722,7 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 	done
 	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
 		test -z "$missing"
+	member_library_installed "$dest" "$prefix"
 else
 	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"
 fi
