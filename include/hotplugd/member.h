@@ -92,8 +92,10 @@ struct hpd_member_conf {
 /**
  * Join the group of this process's hotplugd primary, and bring the local
  * device list in line with the primary's. Call after rte_eal_init() in a
- * secondary, from the main thread. -ENOMSG: the primary is not a hotplugd;
- * -EEXIST: already joined; -EINVAL: not a secondary or bad conf.
+ * secondary, from the main thread. -ENOENT: the primary is not a hotplugd
+ * (no port table); -ETIMEDOUT: the primary did not answer (another hotplugd
+ * release: the protocol is versioned); -EEXIST: already joined; -EINVAL:
+ * not a secondary or bad conf. libhotplugd-member(3) lists the rest.
  */
 int hpd_member_join(const struct hpd_member_conf *conf, struct hpd_member **m);
 

@@ -55,7 +55,7 @@ enum hpd_mp_type {
 	HPD_MP_DETACH,     /* make device name detached locally (idempotent) */
 	HPD_MP_ACK,        /* member -> primary: result of seq */
 	HPD_MP_LEAVE,      /* member -> primary: I am stopping */
-	HPD_MP_JOIN_REQ,   /* member -> primary */
+	HPD_MP_JOIN_REQ,   /* member -> primary; h.flags: HPD_JOIN_* */
 	HPD_MP_JOIN_REP,   /* primary -> member */
 	HPD_MP_FENCED,     /* primary -> members: pid was fenced (informational) */
 	HPD_MP_QUIESCE,    /* primary -> members: stop polling port u.arg (a
@@ -64,6 +64,9 @@ enum hpd_mp_type {
 			    * so it proves the process runs; the ACK follows
 			    * once the work is done) */
 };
+
+/* JOIN_REQ flags */
+#define HPD_JOIN_NO_SOCKET 0x1 /* a library member: no control socket */
 
 struct hpd_mp_hdr {
 	uint32_t magic;

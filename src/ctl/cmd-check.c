@@ -54,7 +54,7 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 {
 	json_t *ps, *primary, *m, *out = json_array();
 	char primary_sock[HPD_SUN_MAX];
-	size_t i, nmembers = 0;
+	size_t i, nmembers = 0, unchecked = 0;
 	int rc;
 
 	(void)argc, (void)argv;
@@ -70,6 +70,12 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 
 		if (strcmp(json_string_value(json_object_get(m, "role")), "primary") == 0)
 			continue;
+		/* a library member has no control socket to ask: it follows the
+		 * same protocol, but its list cannot be compared from here */
+		if (!json_is_string(json_object_get(m, "socket"))) {
+			unchecked++;
+			continue;
+		}
 		nmembers++;
 		if (ctl_connect(ctl, json_string_value(json_object_get(m, "socket"))) ||
 		    ctl_call(ctl, "list", NULL, &mine)) {
@@ -80,16 +86,21 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 		json_decref(mine);
 	}
 	if (ctl->json) {
-		json_t *r = json_pack("{s:b, s:I, s:I, s:O}", "consistent", json_array_size(out) == 0,
-				      "members", (json_int_t)nmembers, "devices",
+		json_t *r = json_pack("{s:b, s:I, s:I, s:I, s:O}", "consistent",
+				      json_array_size(out) == 0, "members", (json_int_t)nmembers,
+				      "unchecked", (json_int_t)unchecked, "devices",
 				      (json_int_t)json_array_size(json_object_get(primary, "ports")),
 				      "divergences", out);
 
 		ctl_print_json(r);
 		json_decref(r);
 	} else if (json_array_size(out) == 0) {
-		printf("consistent: %zu members agree with the primary on %zu devices\n", nmembers,
+		printf("consistent: %zu members agree with the primary on %zu devices", nmembers,
 		       json_array_size(json_object_get(primary, "ports")));
+		if (unchecked)
+			printf(" (not asked: %zu library member%s, without a control socket)",
+			       unchecked, unchecked == 1 ? "" : "s");
+		printf("\n");
 	} else {
 		json_array_foreach(out, i, m)
 			printf("member %lld (%s): %s: %s\n",

@@ -30,7 +30,8 @@ static void table(json_t *res)
 		       json_string_value(json_object_get(m, "name")),
 		       json_string_value(json_object_get(m, "state")),
 		       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
-		       json_string_value(json_object_get(m, "socket")));
+		       json_is_string(json_object_get(m, "socket")) ?
+		       json_string_value(json_object_get(m, "socket")) : "- (library member)");
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

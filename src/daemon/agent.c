@@ -90,7 +90,7 @@ static const struct proto_ops ops = {.attach = attach, .detach = dev_detach, .fa
 
 int agent_start(struct event_base *base)
 {
-	int pid = proto_join(hpd.name, JOIN_TIMEOUT_MS);
+	int pid = proto_join(hpd.name, 0, JOIN_TIMEOUT_MS);
 
 	if (pid < 0) {
 		log_err("cannot join the primary: %s%s", strerror(-pid),

@@ -215,7 +215,7 @@ static void on_mp(struct inbox_item *it)
 		break;
 	case HPD_MP_JOIN_REQ:
 		mp_msg_init(&rep, HPD_MP_JOIN_REP, 0);
-		rep.h.rc = members_join(m->h.pid, m->u.name);
+		rep.h.rc = members_join(m->h.pid, m->u.name, !(m->h.flags & HPD_JOIN_NO_SOCKET));
 		if (it->is_request && mp_join_reply(&rep, it->peer) != 0)
 			log_err("join reply to %d failed", m->h.pid);
 		break;

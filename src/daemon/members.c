@@ -92,7 +92,7 @@ static void on_exit_cb(evutil_socket_t fd, short what, void *arg)
 	remove_member(arg, "exited");
 }
 
-int members_join(pid_t pid, const char *name)
+int members_join(pid_t pid, const char *name, bool has_socket)
 {
 	struct member *m = members_find(pid);
 	int fd;
@@ -111,6 +111,7 @@ int members_join(pid_t pid, const char *name)
 	}
 	m->pid = pid;
 	m->pidfd = fd;
+	m->has_socket = has_socket;
 	snprintf(m->name, sizeof(m->name), "%s", *name ? name : "secondary");
 	clock_gettime(CLOCK_REALTIME, &m->joined);
 	m->last_contact = m->joined;
@@ -205,7 +206,7 @@ json_t *members_json(void)
 			"joined", ts_json(&m->joined),
 			"last_contact", ts_json(&m->last_contact)));
 		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
-				    "socket", json_string(sock));
+				    "socket", m->has_socket ? json_string(sock) : json_null());
 	}
 	return a;
 }

@@ -20,6 +20,7 @@ struct member {
 	TAILQ_ENTRY(member) next;
 	pid_t pid;
 	char name[64];
+	bool has_socket; /* hotplugd secondaries; library members have none */
 	int pidfd;
 	struct event *ev;
 	enum member_state state;
@@ -32,7 +33,7 @@ extern struct member_list members;
 
 void members_init(struct event_base *base);
 /* 0 or -errno (pidfd_open failed: the process is already gone). */
-int members_join(pid_t pid, const char *name);
+int members_join(pid_t pid, const char *name, bool has_socket);
 void members_leave(pid_t pid, const char *why);
 struct member *members_find(pid_t pid);
 void members_touch(pid_t pid);

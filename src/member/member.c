@@ -143,7 +143,7 @@ int hpd_member_join(const struct hpd_member_conf *conf, struct hpd_member **out)
 		rc = rte_errno == EEXIST ? -EEXIST : -rte_errno;
 		goto fail;
 	}
-	pid = proto_join(m->name, m->conf.timeout_ms);
+	pid = proto_join(m->name, HPD_JOIN_NO_SOCKET, m->conf.timeout_ms);
 	if (pid < 0) {
 		rc = pid;
 		goto fail;

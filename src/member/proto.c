@@ -60,7 +60,7 @@ int proto_reply(const struct hpd_mp_msg *m, const char *peer)
 	return rte_mp_reply(&out, peer) ? -rte_errno : 0;
 }
 
-int proto_join(const char *name, int timeout_ms)
+int proto_join(const char *name, unsigned flags, int timeout_ms)
 {
 	struct timespec ts = {.tv_sec = timeout_ms / 1000,
 			      .tv_nsec = (timeout_ms % 1000) * 1000000L};
@@ -70,6 +70,7 @@ int proto_join(const char *name, int timeout_ms)
 	int rc;
 
 	proto_msg_init(&m, HPD_MP_JOIN_REQ, 0);
+	m.h.flags = (uint16_t)flags;
 	snprintf(m.u.name, sizeof(m.u.name), "%s", name);
 	fill(&out, HPD_MP_JOIN, &m);
 	if (rte_mp_request_sync(&out, &reply, &ts) != 0)

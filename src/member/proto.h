@@ -24,9 +24,9 @@ int proto_reply(const struct hpd_mp_msg *m, const char *peer);
 
 /* ---- member side ---- */
 
-/* Register as a member: returns the primary's pid, -ENOMSG when no hotplugd
- * primary answered, or the primary's refusal. */
-int proto_join(const char *name, int timeout_ms);
+/* Register as a member (flags: HPD_JOIN_*): returns the primary's pid,
+ * -ENOMSG when no hotplugd primary answered, or the primary's refusal. */
+int proto_join(const char *name, unsigned flags, int timeout_ms);
 /* On the mp thread: confirm receipt of a request (RECEIVED), or answer a
  * ping. True if the message needs nothing more (a ping). */
 bool proto_answer_now(const struct hpd_mp_msg *m, bool pings);

@@ -33,6 +33,11 @@ def test_forwarding_survives_churn_and_detach_of_forwarded_ports(group_factory, 
     third-party secondary built on libhotplugd-member."""
     app = member == "example"
     g, w = forwarding_group(group_factory, app=app)
+    if app:  # a member like the others, without a control socket to ask
+        ps = g.hpctl("ps")
+        assert "fwd" in ps.stdout and "(library member)" in ps.stdout, ps.stdout
+        chk = g.hpctl("check")
+        assert chk.returncode == 0 and "1 library member," in chk.stdout, chk.stdout
     before = stats(w)
     for i in range(1000):  # another device comes and goes, 1000 times
         g.primary.call("attach", {"devargs": "net_ring0"})

@@ -516,7 +516,7 @@ fi
 mandir=$tmp/man/man8
 mkdir -p "$mandir"
 if command -v scdoc >/dev/null; then
-	for page in hotplugd.8 hpctl.8; do
+	for page in hotplugd.8 hpctl.8 libhotplugd-member.3; do
 		if out=$(scdoc <"$top/docs/man/$page.scd" 2>&1 >"$mandir/$page"); then
 			ok "scdoc builds $page"
 		else
