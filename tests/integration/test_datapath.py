@@ -100,16 +100,16 @@ def test_no_burst_outlives_its_port(group_factory, member):
     assert "inside a burst" not in w.logtext()
 
 
-def test_example_refuses_plain_dpdk_primary(tmp_path):
-    """Joining needs a hotplugd primary: against a DPDK primary without one
-    (here: none at all) the example says why and exits 1."""
+def test_example_without_a_primary_says_why(tmp_path):
+    """No primary at all: the example's EAL cannot start as a secondary; it
+    says so and exits 1 (it never reaches the library)."""
     prefix = f"hptapp{os.getpid() % 100000}"
     r = subprocess.run([HPD_FWD, "--lcores", "0@0,1@1", "--no-pci", "--no-huge", "-m", "64",
                         "--file-prefix", prefix, "--proc-type=secondary"],
                        capture_output=True, text=True, timeout=60)
     shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     assert r.returncode == 1
-    assert "hpd_fwd:" in r.stderr
+    assert "hpd_fwd: EAL:" in r.stderr, r.stderr
 
 
 def test_worker_leaves_ports_without_secondary_datapath(group_factory):
