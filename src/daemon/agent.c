@@ -16,6 +16,7 @@
 #include "datapath.h"
 #include "dev.h"
 #include "hotplugd.h"
+#include "local.h"
 #include "log.h"
 #include "proto.h"
 #include "worker.h"
@@ -80,7 +81,7 @@ static int attach(const char *devargs, char *reason, size_t len)
 	uint16_t port;
 	int rc = dev_attach(devargs, reason, len);
 
-	if (rc == 0 && dev_parse_name(devargs, name, sizeof(name), reason, len) == 0 &&
+	if (rc == 0 && local_parse_name(devargs, name, sizeof(name)) == 0 &&
 	    dev_port_by_name(name, &port) == 0)
 		datapath_port_new(port);
 	return rc;

@@ -52,10 +52,8 @@ static int failed(int rc, const char *what, char *reason, size_t rlen)
 {
 	const char *eal = eal_log_capture_end();
 
-	if (rc > 0)
-		rc = -rc;
-	/* many drivers return a bare -1, which is not -EPERM */
-	if (rc == 0 || rc == -1)
+	rc = local_errno(rc);
+	if (rc == 0) /* called on a failure: never report success */
 		rc = -EIO;
 	snprintf(reason, rlen, "%s%s%s", what, *what ? ": " : "",
 		 *eal ? eal : strerror(-rc));
@@ -127,10 +125,13 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	uint16_t port;
 	int rc;
 
+	bool vdev;
+
 	eal_log_capture_begin();
 	if (local_parse_name(devargs, name, sizeof(name)) != 0)
 		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
-	if (hpd_is_primary() && !local_is_vdev(devargs)) {
+	vdev = local_is_vdev(devargs);
+	if (hpd_is_primary() && !vdev) {
 		rc = rte_dev_probe(devargs);
 		if (rc == 0 && !dev_exists(name))
 			rc = -ENODEV; /* probed a device that made no ethdev port */
@@ -144,7 +145,7 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	if (hpd_is_primary() && dev_port_by_name(name, &port) == 0) {
-		if (local_is_vdev(devargs))
+		if (vdev)
 			preconfigure(name);
 		record(port);
 	}

@@ -12,6 +12,13 @@
 
 #include "local.h"
 
+int local_errno(int rc)
+{
+	if (rc > 0)
+		rc = -rc;
+	return rc == -1 ? -EIO : rc;
+}
+
 int local_parse_name(const char *devargs, char *name, size_t len)
 {
 	struct rte_devargs da;

@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A driver's return as 0 or a negative errno: a positive value is an errno,
+ * and the bare -1 many drivers return is EIO, not EPERM. */
+int local_errno(int rc);
 /* Device name as DPDK's bus parser sees it ("net_null0", "0000:00:04.0").
  * -EINVAL if devargs do not parse. */
 int local_parse_name(const char *devargs, char *name, size_t len);

@@ -136,26 +136,23 @@ void proto_leave(void)
 	proto_send(HPD_MP_TO_PRIMARY, &m);
 }
 
+/* Without the daemon's EAL log capture: the errno's text. */
+static int plain(int rc, const char *what, char *reason, size_t len)
+{
+	rc = local_errno(rc);
+	if (rc)
+		snprintf(reason, len, "%s: %s", what, strerror(-rc));
+	return rc;
+}
+
 static int plain_attach(const char *devargs, char *reason, size_t len)
 {
-	int rc = local_attach(devargs);
-
-	if (rc > 0 || rc == -1)
-		rc = -EIO; /* drivers often return a bare -1 */
-	if (rc)
-		snprintf(reason, len, "%s: %s", devargs, strerror(-rc));
-	return rc;
+	return plain(local_attach(devargs), devargs, reason, len);
 }
 
 static int plain_detach(const char *name, char *reason, size_t len)
 {
-	int rc = local_detach(name);
-
-	if (rc > 0 || rc == -1)
-		rc = -EIO;
-	if (rc)
-		snprintf(reason, len, "%s: %s", name, strerror(-rc));
-	return rc;
+	return plain(local_detach(name), name, reason, len);
 }
 
 const struct proto_ops proto_local_ops = {.attach = plain_attach, .detach = plain_detach};
