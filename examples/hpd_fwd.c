@@ -102,7 +102,7 @@ static void on_event(struct hpd_member *m, const struct hpd_member_event *ev, vo
 
 	(void)m, (void)arg;
 	events[ev->type]++;
-	if (ev->type == HPD_MEMBER_PORT_ATTACHED && ev->rc == 0)
+	if (ev->type == HPD_MEMBER_PORT_ATTACHED && ev->rc == 0 && ev->port < RTE_MAX_ETHPORTS)
 		memset(&stats[ev->port], 0, sizeof(stats[ev->port])); /* a new device */
 	printf("hpd_fwd: %s port %u %s%s%s\n", what[ev->type], ev->port, ev->device,
 	       ev->rc ? ": " : "", ev->rc ? strerror(-ev->rc) : "");

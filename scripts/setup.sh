@@ -20,7 +20,12 @@ pkgs=(build-essential meson ninja-build pkg-config
 # --test: what the test suite needs besides (fuzzing, completion checks)
 for arg in "$@"; do
   case "$arg" in
-  --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux) ;;
+  # every stage's tools, so that no check can pass or skip for lack of
+  # one: strace (SystemCallFilter), capsh (capability sets), man, a per-test
+  # timeout, and the QEMU guest's host side (tests/qemu/run-guest.sh)
+  --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux strace libcap2-bin
+                 man-db python3-pytest-timeout qemu-system-x86 linux-image-amd64
+                 busybox-static cpio pciutils kmod dpdk-dev) ;;
   *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +55,7 @@ fi
 
 # The group that may read (and, per policy, operate) the control sockets.
 getent group hotplugd >/dev/null || groupadd --system hotplugd
+getent group hotplugd-admin >/dev/null || groupadd --system hotplugd-admin
 
 if [ ! -f "$builddir/build.ninja" ]; then
   say "configuring $builddir"

@@ -65,7 +65,7 @@ enum hpd_member_event_type {
 
 struct hpd_member_event {
 	enum hpd_member_event_type type;
-	uint16_t port;      /**< not for PRIMARY_GONE */
+	uint16_t port;      /**< not for PRIMARY_GONE; UINT16_MAX for a failed attach */
 	const char *device; /**< device name (devargs for ATTACHED) */
 	int rc;             /**< 0, or the failure this process reported */
 };

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check: every member's device table against the primary's. Each process
- * answers list for itself, so this sees what each one really has.
+ * answers list for itself, so this sees what each one really has; a
+ * library member, without a socket, by the port ids it published in the
+ * group's shared roster (src/member/roster.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,10 +72,16 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 
 		if (strcmp(json_string_value(json_object_get(m, "role")), "primary") == 0)
 			continue;
-		/* a library member has no control socket to ask: it follows the
-		 * same protocol, but its list cannot be compared from here */
 		if (!json_is_string(json_object_get(m, "socket"))) {
-			unchecked++;
+			/* no socket to ask: what it published itself, or, from
+			 * a member that never did, nothing to compare */
+			if (!json_is_array(json_object_get(m, "ports"))) {
+				unchecked++;
+				continue;
+			}
+			nmembers++;
+			compare(out, m, json_object_get(primary, "ports"),
+				json_object_get(m, "ports"));
 			continue;
 		}
 		nmembers++;

@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <rte_config.h>
 
 #include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "log.h"
 #include "members.h"
+#include "roster.h"
 
 struct member_list members = TAILQ_HEAD_INITIALIZER(members);
 static struct event_base *evbase;
@@ -58,6 +60,7 @@ struct member *members_find(pid_t pid)
 
 static void member_free(struct member *m)
 {
+	roster_release(m->pid);
 	TAILQ_REMOVE(&members, m, next);
 	if (m->ev)
 		event_free(m->ev);
@@ -192,6 +195,22 @@ static json_t *ts_json(const struct timespec *ts)
 	return json_real(ts->tv_sec + ts->tv_nsec / 1e9);
 }
 
+/* The ports the member itself published (null: nothing published yet). */
+static json_t *roster_json(pid_t pid)
+{
+	struct roster_port ports[RTE_MAX_ETHPORTS];
+	int n = roster_read(pid, ports, RTE_MAX_ETHPORTS);
+	json_t *a;
+
+	if (n < 0)
+		return json_null();
+	a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i, s:s}", "port", ports[i].port,
+						   "device", ports[i].name));
+	return a;
+}
+
 json_t *members_json(void)
 {
 	json_t *a = json_array();
@@ -207,6 +226,8 @@ json_t *members_json(void)
 			"last_contact", ts_json(&m->last_contact)));
 		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
 				    "socket", m->has_socket ? json_string(sock) : json_null());
+		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+				    "ports", roster_json(m->pid));
 	}
 	return a;
 }

@@ -204,7 +204,10 @@ static void handle(struct hpd_member *m, const struct hpd_mp_msg *msg)
 	case HPD_MP_ATTACH:
 		if (local_parse_name(msg->u.arg, name, sizeof(name)) == 0)
 			local_find(name, &port);
-		emit(m, HPD_MEMBER_PORT_ATTACHED, port, msg->u.arg, rc);
+		/* a success that made no ethdev port here is no port event:
+		 * applications index their tables by the port id */
+		if (port != UINT16_MAX || rc != 0)
+			emit(m, HPD_MEMBER_PORT_ATTACHED, port, msg->u.arg, rc);
 		break;
 	case HPD_MP_QUIESCE:
 		port = (uint16_t)atoi(msg->u.arg);

@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ports.h"
+#include "roster.h"
 
 static struct hpd_ports_mz *table;
 static char patterns[256] = "*";
@@ -39,7 +40,10 @@ int ports_table_init(bool primary)
 	table = mz->addr;
 	if (primary)
 		memset(table, 0, sizeof(*table));
-	return 0;
+	/* the members' own lists, beside the primary's table */
+	int rc = roster_init(primary);
+
+	return rc == -ENOENT ? 0 : rc;
 }
 
 struct hpd_ports_mz *ports_table(void)

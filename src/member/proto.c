@@ -14,11 +14,31 @@
 #include "local.h"
 #include "ports.h"
 #include "proto.h"
+#include "roster.h"
+
+#ifdef HPD_FAULT_HOOKS
+/*
+ * Test builds only (meson -Dfault_hooks=true): HOTPLUGD_MP_MAGIC=N makes
+ * this process speak another protocol version, so that a test can show a
+ * member of another version never joins.
+ */
+static uint32_t own_magic(void)
+{
+	const char *e = getenv("HOTPLUGD_MP_MAGIC");
+
+	return e ? (uint32_t)strtoul(e, NULL, 0) : HPD_MP_MAGIC;
+}
+#else
+static uint32_t own_magic(void)
+{
+	return HPD_MP_MAGIC;
+}
+#endif
 
 void proto_msg_init(struct hpd_mp_msg *m, enum hpd_mp_type type, uint64_t seq)
 {
 	memset(m, 0, sizeof(*m));
-	m->h.magic = HPD_MP_MAGIC;
+	m->h.magic = own_magic();
 	m->h.type = type;
 	m->h.seq = seq;
 	m->h.pid = getpid();
@@ -121,6 +141,9 @@ void proto_ack(const struct hpd_mp_msg *m, int rc, const char *reason)
 {
 	struct hpd_mp_msg a;
 
+	/* before the ack: when the primary counts this member done, the
+	 * roster already shows what it has */
+	roster_publish();
 	proto_msg_init(&a, HPD_MP_ACK, m->h.seq);
 	a.h.rc = rc;
 	snprintf(a.u.reason, sizeof(a.u.reason), "%s", reason ? reason : "");
@@ -132,6 +155,7 @@ void proto_leave(void)
 {
 	struct hpd_mp_msg m;
 
+	roster_leave();
 	proto_msg_init(&m, HPD_MP_LEAVE, 0);
 	proto_send(HPD_MP_TO_PRIMARY, &m);
 }
@@ -163,6 +187,29 @@ static bool fault(const struct proto_ops *ops, const char *step, const char *dev
 	return ops->fault && ops->fault(step, dev, reason, len);
 }
 
+#ifdef HPD_FAULT_HOOKS
+/*
+ * Test builds only (meson -Dfault_hooks=true): HOTPLUGD_LIE=attach:DEVICE
+ * makes this member acknowledge the attach of DEVICE without doing it, in
+ * the daemon's secondaries and in library members alike: a member that
+ * diverges while the primary counts it done, which `hpctl check` must
+ * find from what the member really has.
+ */
+static bool lie(const char *step, const char *dev)
+{
+	const char *e = getenv("HOTPLUGD_LIE");
+	size_t n = strlen(step);
+
+	return e && strncmp(e, step, n) == 0 && e[n] == ':' && strcmp(e + n + 1, dev) == 0;
+}
+#else
+static bool lie(const char *step, const char *dev)
+{
+	(void)step, (void)dev;
+	return false;
+}
+#endif
+
 /* Readers stop using a port and confirm it; a stuck one is reported with
  * ETIMEDOUT, which the primary handles like an unresponsive member. */
 static int quiesce(uint16_t port, bool leaving, int timeout_ms, char *reason, size_t len)
@@ -190,6 +237,8 @@ int proto_job(const struct hpd_mp_msg *m, const struct proto_ops *ops, int timeo
 		}
 		if (fault(ops, "attach", name, reason, len))
 			return -EIO;
+		if (lie("attach", name))
+			return 0;
 		rc = local_find(name, NULL) == 0 ? 0 : ops->attach(m->u.arg, reason, len);
 		if (rc == 0 && local_find(name, &port) == 0)
 			ports_local_attached(port);
@@ -255,5 +304,6 @@ int proto_reconcile(const struct proto_ops *ops)
 	/* what this process has now (probed at EAL init or just now) */
 	RTE_ETH_FOREACH_DEV(p)
 		ports_local_attached(p);
+	roster_publish();
 	return failures;
 }

@@ -3,6 +3,7 @@
 devices, each isolated in its own network namespace, DPDK file-prefix,
 runtime directory and sockets. Every wait has a deadline; everything a test
 starts is stopped by pid and removed afterwards."""
+import glob
 import itertools
 import json
 import os
@@ -147,8 +148,74 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
 
 
+def describe_status(rc):
+    """A Popen returncode in words: "status 75", "signal 11 (SIGSEGV)"."""
+    if rc is None:
+        return "running"
+    if rc < 0:
+        try:
+            return f"signal {-rc} ({signal.Signals(-rc).name})"
+        except ValueError:
+            return f"signal {-rc}"
+    return f"status {rc}"
+
+
 class Spawned:
-    """A process a test started: its log, and how it is stopped (by pid)."""
+    """A process a test started: its log, and how it is stopped (by pid).
+
+    A process must live until the harness stops it (SIGTERM, then status 0),
+    unless the test declared how it ends (expect_exit, kill, wait_exit):
+    every other end, a crash, a fence or an exit the test did not announce,
+    fails the helper that notices it first (lists, assert_consistent) and in
+    any case the group's close."""
+
+    expected = None  # statuses the test announced (set), or None: live until stopped
+    stop_problem = None
+
+    def expect_exit(self, *statuses):
+        """The test (or the group's protocol) ends this process; one of
+        these Popen statuses (negative: a signal) is then not a failure."""
+        self.expected = set(statuses)
+
+    def expect_fenced(self):
+        """The primary is expected to fence (SIGKILL) this member."""
+        self.expect_exit(-signal.SIGKILL)
+
+    def kill(self, sig=signal.SIGKILL, timeout=10):
+        """End it deliberately with sig and wait for it."""
+        self.expect_exit(-sig)
+        self.p.send_signal(sig)
+        return self.wait_exit(-sig, timeout)
+
+    def terminate(self, timeout=10):
+        """SIGTERM: a clean stop, status 0."""
+        self.expect_exit(0)
+        self.p.send_signal(signal.SIGTERM)
+        return self.wait_exit(0, timeout)
+
+    def wait_exit(self, status, timeout=10):
+        """Announce that it ends with status, wait for that, and check it."""
+        if self.expected is None or status not in self.expected:
+            self.expect_exit(status)
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.role} pid {self.pid} still runs {timeout} s after "
+                                 f"it was expected to end with {describe_status(status)}")
+        assert rc == status, (f"{self.role} pid {self.pid} ended with {describe_status(rc)}, "
+                              f"expected {describe_status(status)}:\n{self.log_tail()}")
+        return rc
+
+    def unexpected_end(self):
+        """Why this process's end is a failure, or None (alive, or as announced)."""
+        rc = self.p.poll()
+        if rc is None or (self.expected is not None and rc in self.expected):
+            return None
+        return (f"{self.role} pid {self.pid} ended with {describe_status(rc)}, which the test "
+                f"did not expect:\n{self.log_tail()}")
+
+    def alive(self):
+        return self.p.poll() is None
 
     def logtext(self):
         if not self.log.closed:
@@ -156,16 +223,36 @@ class Spawned:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def log_tail(self, n=15):
+        return "\n".join("    " + line for line in self.logtext().splitlines()[-n:])
+
     def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stop it (if it still runs) and judge how it ended: a process
+        still running must leave with status 0 on SIGTERM, in time; one
+        that had already ended must have ended as the test announced."""
+        if getattr(self, "stopped", False):
+            return self.stop_problem
+        self.stopped = True
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGCONT)  # a frozen member must hear it
             self.p.send_signal(sig)
             try:
-                self.p.wait(timeout)
+                rc = self.p.wait(timeout)
+                if rc != 0 and (self.expected is None or rc not in self.expected):
+                    self.stop_problem = (f"{self.role} pid {self.pid} ended with "
+                                         f"{describe_status(rc)} on {signal.Signals(sig).name}"
+                                         f":\n{self.log_tail()}")
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait(5)
-        self.log.close()
+                self.stop_problem = (f"{self.role} pid {self.pid} did not exit within "
+                                     f"{timeout} s of {signal.Signals(sig).name}:\n"
+                                     f"{self.log_tail()}")
+        else:
+            self.stop_problem = self.unexpected_end()
+        if not self.log.closed:
+            self.log.close()
+        return self.stop_problem
 
 
 class App(Spawned):
@@ -335,6 +422,7 @@ class Group:
         self.netns = netns or Netns()
         self.procs = []
         self.apps = []
+        self.retired = []  # primaries that were replaced: their logs and ends still count
         try:
             self.procs.append(Proc(self, "primary", console, cwd=cwd, wrap=primary_wrap,
                                    lcores=primary_lcores))
@@ -363,7 +451,13 @@ class Group:
         return a
 
     def restart_primary(self, extra=()):
-        """Start a new primary for this group (the old one is gone)."""
+        """Start a new primary for this group (the old one must have ended
+        as the test announced; it stays in the record for close)."""
+        old = self.procs[0]
+        assert not old.alive(), f"restart_primary: primary pid {old.pid} still runs"
+        problem = old.unexpected_end()
+        assert problem is None, problem
+        self.retired.append(old)
         self.procs[0] = Proc(self, "primary", cwd=self.cwd, extra=extra)
         return self.procs[0]
 
@@ -375,17 +469,45 @@ class Group:
     def secondaries(self):
         return self.procs[1:]
 
+    def everyone(self):
+        return self.retired + self.procs + self.apps
+
+    def assert_none_died(self):
+        """Fail if any process ended in a way the test did not announce: a
+        crashed or fenced member must never just drop out of a comparison."""
+        problems = [p for p in (q.unexpected_end() for q in self.everyone()) if p]
+        assert not problems, "\n".join(problems)
+
     def lists(self):
-        return [p.ports() for p in self.procs if p.p.poll() is None]
+        """Every live process's list; a process that died unannounced fails it."""
+        self.assert_none_died()
+        return [p.ports() for p in self.procs if p.alive()]
+
+    def assert_members(self):
+        """The primary's ps names exactly the live members this test started."""
+        ps = {m["pid"] for m in self.primary.call("ps")["members"]}
+        ours = {p.pid for p in self.secondaries + self.apps if p.alive()}
+        assert ps - {self.primary.pid} == ours, (
+            f"ps lists members {sorted(ps)}, the live members are {sorted(ours)}")
 
     def assert_consistent(self, expected=None):
-        """Every live process lists the same ports (and, if given, these)."""
+        """Every process the test did not deliberately end is alive, is a
+        member, and lists the same ports (and, if given, these)."""
         lists = self.lists()
         for i, l in enumerate(lists):
             assert l == lists[0], f"process {i} lists {l}, primary lists {lists[0]}"
         if expected is not None:
             assert sorted(lists[0].values()) == sorted(expected), lists[0]
+        if self.primary.alive():
+            wait_for(lambda: self._members_match(), 10, "ps to list exactly the live members")
         return lists[0]
+
+    def _members_match(self):
+        try:
+            self.assert_members()
+            return True
+        except AssertionError:
+            return False
 
     def hpctl(self, *args, check=False):
         return subprocess.run([HPCTL, "-r", self.rundir, "--file-prefix", self.prefix, *args],
@@ -394,7 +516,7 @@ class Group:
     def sanitizer_reports(self):
         """Findings of ASan/UBSan/LSan in any process's log (sanitizer builds)."""
         found = []
-        for p in self.procs + self.apps:
+        for p in self.everyone():
             text = p.logtext()
             for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
                 if marker in text:
@@ -403,14 +525,29 @@ class Group:
         return found
 
     def close(self):
+        """Stop everything, remove what the group made; return its problems
+        (sanitizer reports, processes that crashed, hung or ended
+        unannounced), which the fixtures turn into a failure."""
         if getattr(self, "closed", False):
-            return
+            return self.problems
         self.closed = True
-        for p in reversed(self.procs + self.apps):
-            p.stop()
+        # members first, the primary last (a secondary whose primary went
+        # first would rightly exit 75)
+        self.stop_problems = [e for e in (p.stop() for p in reversed(self.everyone())) if e]
         self.reports = self.sanitizer_reports()
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+        # DPDK leaves the group's hugepage files behind when its last
+        # process ends: they are the group's, so they go with it
+        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
+            os.unlink(f)
         if self.own_netns:
             self.netns.delete()
+        self.problems = ([f"sanitizer: {r}" for r in self.reports]
+                         + [f"process: {e}" for e in self.stop_problems])
         if os.environ.get("HPT_KEEP_LOGS") is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.problems
+
+    def close_and_check(self):
+        problems = self.close()
+        assert not problems, "group problems:\n" + "\n".join(problems)

@@ -40,8 +40,7 @@ def grp(users):
     # let other users reach the sockets (mkdtemp makes 0700 directories)
     os.chmod(g.tmp, 0o711)
     yield g
-    g.close()
-    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+    g.close_and_check()
 
 
 def as_user(grp, user, *args):

@@ -47,7 +47,7 @@ def test_frozen_member_is_fenced_quickly(group_factory, origin):
     assert res["fenced"] == 1
     fenced = sub.wait_event(lambda e: e["event"] == "member.fenced")
     assert fenced["pid"] == frozen.pid
-    assert frozen.p.wait(5) == -signal.SIGKILL
+    frozen.wait_exit(-signal.SIGKILL)
     g.assert_consistent(["net_null0"])
     assert frozen.pid not in [m["pid"] for m in g.primary.call("ps")["members"]]
     # its supervisor restarts it: the new member re-syncs at start-up
@@ -88,8 +88,7 @@ def test_sigkill_member_around_operation(group_factory, when, op):
     if op == "detach":
         g.primary.call("attach", {"devargs": "net_null0"})
     if when == "before":
-        victim.p.kill()
-        victim.p.wait(5)
+        victim.kill()
     t = time.monotonic()
     if op == "attach":
         g.primary.call("attach", {"devargs": "net_null0"})
@@ -97,8 +96,7 @@ def test_sigkill_member_around_operation(group_factory, when, op):
         g.primary.call("detach", {"device": "net_null0"})
     record(f"{op} with a secondary SIGKILLed {when}", (time.monotonic() - t) * 1000)
     if when == "after":
-        victim.p.kill()
-        victim.p.wait(5)
+        victim.kill()
     wait_for(lambda: len(g.primary.call("ps")["members"]) == 2, 5, "dead member removed")
     g.assert_consistent(["net_null0"] if op == "attach" else [])
     check_clean(g)
@@ -108,13 +106,14 @@ def test_sigkill_member_around_operation(group_factory, when, op):
 @pytest.mark.parametrize("op", ["attach", "detach"])
 def test_sigkill_member_during_operation(group_factory, op):
     g = group_factory(secondaries=1)
-    g.add_secondary(env={"HOTPLUGD_FAULT": f"kill:{op}:net_null0"})
+    victim = g.add_secondary(env={"HOTPLUGD_FAULT": f"kill:{op}:net_null0"})
+    victim.expect_exit(-signal.SIGKILL)  # the hook kills it in the middle of op
     if op == "detach":
         g.primary.call("attach", {"devargs": "net_null0"})
     t = time.monotonic()
     g.primary.call(op, {"devargs": "net_null0"} if op == "attach" else {"device": "net_null0"})
     record(f"{op} with a secondary dying during it", (time.monotonic() - t) * 1000)
-    wait_for(lambda: g.procs[2].p.poll() is not None, 5, "member death")
+    victim.wait_exit(-signal.SIGKILL)
     g.assert_consistent(["net_null0"] if op == "attach" else [])
     check_clean(g)
 
@@ -132,7 +131,7 @@ def test_sigstop_member_during_operation_fenced(group_factory, op):
     ms = (time.monotonic() - t) * 1000
     record(f"{op} with a secondary freezing during it (fence, op-timeout 800 ms)", ms)
     assert res.get("fenced") == 1
-    assert hung.p.wait(5) == -signal.SIGKILL
+    hung.wait_exit(-signal.SIGKILL)
     g.assert_consistent(["net_null0"] if op == "attach" else [])
     check_clean(g)
 
@@ -172,6 +171,8 @@ def test_failing_member_rolls_back_everywhere(group_factory):
     assert data["rolled_back"] and data["member"]["pid"] == bad.pid
     assert "No such file or directory" in data["reason"]
     sub.wait_event(lambda ev: ev["event"] == "device.rolled_back")
+    # it answered (with its failure): the fence policy leaves it alive
+    assert bad.alive() and data.get("fenced", 0) == 0, data
     g.assert_consistent([])
     check_clean(g)
 
@@ -234,26 +235,35 @@ def test_reads_answered_while_attach_in_flight(group_factory):
     threading.Thread(target=lambda: (g.primary.call("attach", {"devargs": "net_null0"}),
                                      done.set()), daemon=True).start()
     wait_for(lambda: g.primary.call("status")["queued_operations"] == 1, 5, "attach in flight")
-    worst, answered = 0.0, 0
+    g.secondaries[0].expect_fenced()  # by the ping deadline
+    c = g.primary.client()  # one connection: the latency is the loop's, not connect()'s
+    lat, answered = [], 0
     while not done.is_set():
         for method in ("list", "status", "ps"):
             t = time.monotonic()
-            g.primary.call(method)
-            worst = max(worst, time.monotonic() - t)
+            c.call(method)
+            lat.append(time.monotonic() - t)
             # answered while the attach was provably still in flight
-            answered += g.primary.call("status")["queued_operations"] == 1
-    record("worst list/status/ps latency during an in-flight attach", worst * 1000)
+            answered += c.call("status")["queued_operations"] == 1
+    c.close()
+    lat.sort()
+    p99 = lat[int(len(lat) * 0.99)]
+    record("p99 / worst list/status/ps latency during an in-flight attach",
+           p99 * 1000)
     assert answered >= 10, f"only {answered} reads answered during the attach"
-    assert g.secondaries[0].p.wait(5) == -signal.SIGKILL  # fenced
+    # generous (a loaded 2-core CI machine), and still far from the 1.5 s
+    # the attach waits: a read that waited for it would show
+    assert p99 < 0.1, f"p99 read latency {p99 * 1000:.1f} ms during an attach"
+    g.secondaries[0].wait_exit(-signal.SIGKILL)  # fenced
     g.assert_consistent(["net_null0"])
 
 
 def test_secondaries_exit_when_primary_dies(group):
     group.primary.call("attach", {"devargs": "net_null0"})
     t = time.monotonic()
-    group.primary.p.kill()
+    group.primary.kill()
     for s in group.secondaries:
-        assert s.p.wait(5) == 75
+        s.wait_exit(75)
     record("secondaries notice the primary's death and exit", (time.monotonic() - t) * 1000)
     for s in group.secondaries:
         assert "primary (pid" in s.logtext() and "exited" in s.logtext()
@@ -271,7 +281,7 @@ def test_frozen_member_does_not_starve_the_primarys_memory(group_factory):
     res = g.primary.call("start", {"device": "net_null0"})
     record("first start (heap grows) with a member frozen", (time.monotonic() - t) * 1000)
     assert res["fenced"] == 1
-    assert frozen.p.wait(5) == -signal.SIGKILL
+    frozen.wait_exit(-signal.SIGKILL)
     assert {p["name"]: p["state"] for p in g.primary.call("list")["ports"]} == \
         {"net_null0": "started"}
     check_clean(g)

@@ -117,8 +117,7 @@ def grp():
     os.symlink("/etc", os.path.join(g.tmp, "link"))
     os.symlink("/etc/passwd", os.path.join(g.tmp, "sock-link"))
     yield g
-    g.close()
-    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+    g.close_and_check()
 
 
 def send(proc, req):
@@ -187,3 +186,26 @@ def test_pipelined_requests_answered_in_order(grp):
                         + b"\n" for i in range(200)))
     assert [c.read_msg()["id"] for _ in range(200)] == list(range(200))
     c.close()
+
+
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+def test_devargs_at_the_limit(grp, target):
+    """127 bytes is DPDK's hotplug limit (128 with the NUL): exactly that is
+    accepted whole, in every process; one more is refused and changes nothing."""
+    proc = grp.primary if target == "primary" else grp.secondaries[0]
+    head = "net_null7,size="
+    at = head + "0" * (127 - len(head) - 2) + "64"
+    assert len(at) == 127
+    proc.call("attach", {"devargs": at})
+    try:
+        for p in grp.procs:
+            got = {q["name"]: q["devargs"] for q in p.call("list")["ports"]}
+            assert got.get("net_null7") == at, (p.role, got)
+    finally:
+        proc.call("detach", {"device": "net_null7"})
+    before = grp.lists()
+    with pytest.raises(RpcError) as e:
+        proc.call("attach", {"devargs": at + "0"})
+    assert e.value.errno == "ENAMETOOLONG", e.value.error
+    assert "127" in e.value.error["data"]["reason"], e.value.error
+    assert grp.lists() == before

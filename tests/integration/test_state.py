@@ -31,8 +31,8 @@ def test_sigkill_primary_then_restart_restores_devices(group_factory):
     assert [d["devargs"] for d in state(g)["devices"]] == ["net_null0", "net_null1,size=128",
                                                           "net_ring0"]
     assert [d["started"] for d in state(g)["devices"]] == [False, True, False]
-    g.primary.p.send_signal(signal.SIGKILL)
-    assert g.secondaries[0].p.wait(10) == 75
+    g.primary.kill()
+    g.secondaries[0].wait_exit(75)
     g.restart_primary()
     report = restored(g, 4)  # three attaches and one start
     assert all(r["outcome"] == "ok" for r in report), report
@@ -46,8 +46,7 @@ def test_sigkill_primary_then_restart_restores_devices(group_factory):
 
 def test_restore_goes_on_past_a_device_that_fails(group_factory):
     g = group_factory(secondaries=0)
-    g.primary.p.terminate()
-    g.primary.p.wait(10)
+    g.primary.terminate()
     with open(os.path.join(g.tmp, "state.json"), "w") as f:
         json.dump({"version": 1, "devices": [
             {"devargs": "net_null0", "started": False},
@@ -68,8 +67,7 @@ def test_restore_goes_on_past_a_device_that_fails(group_factory):
 def bad_state_file(group_factory, content):
     g = group_factory(secondaries=0)
     g.primary.call("attach", {"devargs": "net_null0"})
-    g.primary.p.send_signal(signal.SIGKILL)
-    g.primary.p.wait(10)
+    g.primary.kill()
     with open(os.path.join(g.tmp, "state.json"), "w") as f:
         f.write(content)
     g.restart_primary()

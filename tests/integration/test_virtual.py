@@ -115,4 +115,4 @@ def test_plan_verbatim_console(group_factory, workdir, kind, origin):
     for p in g.procs[::-1]:
         p.p.stdin.write(b"quit\n")
         p.p.stdin.flush()
-        assert p.p.wait(10) == 0
+        p.wait_exit(0)

@@ -613,6 +613,9 @@ tc_repeat() { # origin role, other role
 		do_ok "$1" attach "$addr" "0 $addr" || return 1
 		do_refused "$1" attach "$addr" EEXIST "0 $addr" || return 1
 		do_refused "$2" attach "$addr" EEXIST "0 $addr" || return 1
+		# another spelling of the same address (no PCI domain) is the same
+		# device: refused, not attached twice
+		do_refused "$2" attach "${addr#0000:}" EEXIST "0 $addr" || return 1
 		check_group || { FAIL="round $i, attached: $CHECK"; return 1; }
 		do_ok "$1" detach "$addr" "" || return 1
 		do_refused "$1" detach "$addr" ENOENT "" || return 1
