@@ -418,13 +418,67 @@ def plot(r, path):
     fig.savefig(path, dpi=110)
 
 
+# The targets, each (name, "lower"/"higher" is better, limit, value of a
+# results.json): what --check holds a run to.
+def targets(r):
+    t = []
+    for x in r["latency"]:
+        # from 4 secondaries on hotplugd must beat the EAL (README: with 0
+        # and 1 it pays its socket, ping round and hand-overs: no target)
+        if x["secondaries"] >= 4:
+            t.append((f"attach p50 ratio hotplugd/anchor, {x['secondaries']} secondaries",
+                      "lower", 1.0, x["ratio_attach_p50"]))
+            t.append((f"detach p50 ratio hotplugd/anchor, {x['secondaries']} secondaries",
+                      "lower", 1.0, x["ratio_detach_p50"]))
+    t.append(("usable everywhere on every answer", "higher", 1,
+              int(all(x["hotplugd"]["usable_everywhere_on_answer"] for x in r["latency"]))))
+    t.append(("list p99 ms during slow hotplugs", "lower", 5.0,
+              r["responsiveness"]["p99_us"] / 1000))
+    fp = r["footprint"]
+    first, last = min(fp, key=int), max(fp, key=int)
+    for who in fp[last]:
+        a, b = fp[first][who], fp[last][who]
+        t.append((f"{who} RSS growth {first} -> {last} cycles (KiB)", "lower", 4096,
+                  b["rss_kib"] - a["rss_kib"]))
+        t.append((f"{who} fds growth {first} -> {last} cycles", "lower", 0, b["fds"] - a["fds"]))
+        t.append((f"{who} hugepage growth {first} -> {last} cycles (bytes)", "lower", 0,
+                  b["hugepage_bytes"] - a["hugepage_bytes"]))
+    t.append(("exec to READY=1 p50 s", "lower", 0.5, r["startup"]["p50_ms"] / 1000))
+    d = r["datapath"]
+    for x in d["runs"]:
+        if x["worker_cpu"] != d["disk_irq_cpu"]:  # the IRQ CPU row shows a cost, not a target
+            t.append((f"data path churn/steady ratio, {x['member']}", "higher", 0.95,
+                      x["ratio"]))
+    return t
+
+
+def check(path):
+    """Exit 1 naming every missed target of a results.json."""
+    with open(path) as f:
+        r = json.load(f)
+    missed = 0
+    for name, better, limit, value in targets(r):
+        ok = value <= limit if better == "lower" else value >= limit
+        missed += not ok
+        sign = "<=" if better == "lower" else ">="
+        print(f"{'ok  ' if ok else 'MISS'} {name}: {value:.3f} (target {sign} {limit}, "
+              f"{better} is better)")
+    print(f"targets: {len(targets(r)) - missed} met, {missed} missed ({r['when']})")
+    return 1 if missed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", nargs="?", const="", metavar="RESULTS_JSON",
+                    help="check the targets of a results.json (default OUT/results.json; "
+                         "exit 1 naming the missed ones) instead of running")
     ap.add_argument("--quick", action="store_true", help="fewer iterations (about 3 min)")
     ap.add_argument("--out", default=os.path.join(TOP, "bench", "results"))
     ap.add_argument("--only", choices=["datapath"],
                     help="re-run one section, keeping the others of OUT/results.json")
     args = ap.parse_args()
+    if args.check is not None:
+        sys.exit(check(args.check or os.path.join(args.out, "results.json")))
     q = args.quick
     os.makedirs(args.out, exist_ok=True)
     if args.only:

@@ -85,6 +85,31 @@ ROWS = [
     ("origin-spoof", raw(b'{"jsonrpc":"2.0","id":1,"method":"attach","params":'
                          b'{"devargs":"net_null3"},"origin":{"pid":1,"uid":0}}\n'), -32600, None),
 ]
+# The words each errno row's reason must hold: the rule, limit or driver
+# message that explains it (a bare "failed" or a wrong reason fails).
+REASONS = {
+    "attach-empty": "devargs is empty",
+    "attach-too-long": "limit is 127",
+    "attach-unknown-driver": "net_nosuchdriver0",
+    "attach-empty-arg": "malformed argument list",
+    "attach-empty-key": "malformed argument list",
+    "attach-space": "printable ASCII without spaces",
+    "attach-newline-inside": "printable ASCII without spaces",
+    "attach-control-char": "printable ASCII without spaces",
+    "attach-non-ascii": "printable ASCII without spaces",
+    "attach-no-name": "no device name",
+    "attach-driver-fails": "SIOCGIFINDEX",  # the driver's own words
+    "attach-duplicate": "already attached (port 0)",
+    "attach-duplicate-args": "already attached (port 0)",
+    "attach-pci-absent": "no PCI device 0000:7f:1f.7",
+    "detach-absent": "no device net_null5 is attached",
+    "detach-absent-port": "no device 99 is attached",
+    "detach-port-range": "out of range",
+    "start-absent": "no device net_null5 is attached",
+    "stop-stopped": "already stopped",
+    "attach-host-nic": "bound to kernel driver",
+}
+
 # Devargs policy: each refused with EPERM naming the rule (the group's policy
 # allows sockets and files only in its tmp dir, interfaces hv* and ens*).
 POLICY_ROWS = [
@@ -144,7 +169,9 @@ def test_bad_input(grp, row, target):
     assert resp["error"]["code"] == code, resp
     if errno:
         assert resp["error"]["data"]["errno"] == errno, resp
-        assert resp["error"]["data"]["reason"], resp  # never a bare "failed"
+        if req[0] != "policy":
+            assert name in REASONS, f"row {name}: say which words its reason must hold"
+            assert REASONS[name] in resp["error"]["data"]["reason"], resp
     if req[0] == "policy":
         assert resp["error"]["data"]["reason"].startswith("policy: "), resp
         assert req[2] in resp["error"]["data"]["reason"], resp
