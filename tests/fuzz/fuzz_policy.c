@@ -8,19 +8,22 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz_common.h"
 #include "policy.h"
 
-static char dir[64] = "/tmp/hpd-fuzz-policy-XXXXXX", sockets[128], file[128];
+static char dir[PATH_MAX], sockets[PATH_MAX + 16], file[PATH_MAX + 16];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char link[160];
+	char link[PATH_MAX + 32];
+	const char *tmp = getenv("TMPDIR"); /* run.sh: inside the target's build dir */
 
 	(void)argc, (void)argv;
+	snprintf(dir, sizeof(dir), "%s/hpd-fuzz-policy-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(sockets, sizeof(sockets), "%s/sockets", dir);

@@ -63,7 +63,7 @@ for t in "${targets[@]}"; do
   name=fuzz_$t
   dir=$out/$t
   rm -rf "$dir"
-  mkdir -p "$dir/corpus" "$dir/artifacts"
+  mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   # shellcheck disable=SC2086 # jansson_flags is a word list
   if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" $jansson_flags \
        -o "$out/$name" >"$dir/build.log" 2>&1; then
@@ -80,6 +80,8 @@ for t in "${targets[@]}"; do
   [ -f "$here/$t.dict" ] && args+=(-dict="$here/$t.dict")
   start=$(date +%s)
   # shellcheck disable=SC2086 # FUZZ_ARGS is a word list
+  # a target's scratch files stay in its own directory (TMPDIR), not /tmp
+  TMPDIR=$dir/tmp \
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "$out/$name" "${args[@]}" ${FUZZ_ARGS:-} "$dir/corpus" >"$dir/log" 2>&1
