@@ -34,7 +34,7 @@
 #include "mp.h"
 #include "relay.h"
 #include "state.h"
-#include "worker.h"
+#include "devjob.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
 #define HPD_CONSOLE_DEFAULT 0

@@ -14,7 +14,7 @@
 #include "hotplugd.h"
 #include "log.h"
 #include "state.h"
-#include "worker.h"
+#include "devjob.h"
 
 static char path[PATH_MAX];
 static bool enabled;

@@ -8,7 +8,7 @@
 #include "datapath.h"
 #include "dev.h"
 #include "hotplugd.h"
-#include "worker.h"
+#include "devjob.h"
 
 /*
  * The answer is kept, encoded, until anything it shows changes: list is

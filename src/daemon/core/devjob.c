@@ -11,7 +11,7 @@
 #include "dev.h"
 #include "hotplugd.h"
 #include "log.h"
-#include "worker.h"
+#include "devjob.h"
 
 struct worker_job {
 	STAILQ_ENTRY(worker_job) next;

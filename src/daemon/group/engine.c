@@ -21,7 +21,7 @@
 #include "members.h"
 #include "mp.h"
 #include "state.h"
-#include "worker.h"
+#include "devjob.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
 

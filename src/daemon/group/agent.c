@@ -19,7 +19,7 @@
 #include "local.h"
 #include "log.h"
 #include "proto.h"
-#include "worker.h"
+#include "devjob.h"
 
 #define JOIN_TIMEOUT_MS 5000
 
