@@ -16,7 +16,7 @@ static void attach(struct api_req *req)
 	 * input is refused at once and never reaches DPDK. */
 	devargs = json_string_value(json_object_get(req->rpc.params, "devargs"));
 	if (devargs && (rc = hpd_devargs_check(devargs, reason, sizeof(reason))) != 0) {
-		api_fail(req, -rc, "%s", reason);
+		api_fail(req, rc, "%s", reason);
 		return;
 	}
 	api_submit(req, OP_ATTACH, "devargs");
@@ -28,6 +28,8 @@ static void detach(struct api_req *req)
 }
 
 API_METHOD(attach_method, .name = "attach", .flags = API_MUTATES | API_PRIMARY,
-	   .handler = attach, .summary = "attach a device in every process of the group")
+	   .handler = attach, .params = {"devargs"},
+	   .summary = "attach a device in every process of the group")
 API_METHOD(detach_method, .name = "detach", .flags = API_MUTATES | API_PRIMARY,
-	   .handler = detach, .summary = "detach a device from every process of the group")
+	   .handler = detach, .params = {"device"},
+	   .summary = "detach a device from every process of the group")

@@ -30,17 +30,14 @@ static json_t *build(void)
 		json_object_set_new(p, "datapath", datapath_port_json(
 			(uint16_t)json_integer_value(json_object_get(p, "port"))));
 	return json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
-			 "role", hpd_is_primary() ? "primary" : "secondary");
+			 "role", hpd_role_name());
 }
 
 static void list(struct api_req *req)
 {
-	static const char *const none[] = {NULL};
 	uint64_t gen;
 
-	if (!api_params(req, none))
-		return;
-	if (datapath_enabled() || worker_busy()) {
+	if (datapath_enabled() || devjob_busy()) {
 		api_ok(req, build());
 		return;
 	}

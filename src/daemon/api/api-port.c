@@ -14,6 +14,6 @@ static void stop(struct api_req *req)
 }
 
 API_METHOD(start_method, .name = "start", .flags = API_MUTATES | API_PRIMARY,
-	   .handler = start, .summary = "configure and start a port")
+	   .handler = start, .params = {"device"}, .summary = "configure and start a port")
 API_METHOD(stop_method, .name = "stop", .flags = API_MUTATES | API_PRIMARY,
-	   .handler = stop, .summary = "stop a port")
+	   .handler = stop, .params = {"device"}, .summary = "stop a port")

@@ -4,16 +4,11 @@
 #include <errno.h>
 
 #include "api.h"
-#include "control.h"
 
 static void subscribe(struct api_req *req)
 {
-	static const char *const none[] = {NULL};
-
-	if (!api_params(req, none))
-		return;
-	if (!control_subscribe(req)) {
-		api_fail(req, ENOTSUP, "only a control-socket connection can subscribe");
+	if (req->sink->subscribe == NULL || !req->sink->subscribe(req)) {
+		api_fail(req, -ENOTSUP, "only a control-socket connection can subscribe");
 		return;
 	}
 	api_ok(req, json_pack("{s:b}", "subscribed", 1));

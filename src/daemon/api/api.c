@@ -9,14 +9,39 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "clock.h"
 #include "errname.h"
 #include "hotplugd.h"
 #include "log.h"
 #include "members.h"
-#include "relay.h"
+
+/* getgrouplist(): supplementary groups looked at per peer */
+#define PEER_GROUPS_MAX 256
 
 static STAILQ_HEAD(, api_method) methods = STAILQ_HEAD_INITIALIZER(methods);
 static gid_t read_gid = (gid_t)-1, admin_gid = (gid_t)-1;
+static void (*forward)(struct api_req *req);
+static void (*status_fields[API_STATUS_FIELDS_MAX])(json_t *status);
+static unsigned nstatus_fields;
+
+void api_set_forwarder(void (*fn)(struct api_req *req))
+{
+	forward = fn;
+}
+
+int api_status_field(void (*fn)(json_t *status))
+{
+	if (nstatus_fields == API_STATUS_FIELDS_MAX)
+		return -ENOSPC;
+	status_fields[nstatus_fields++] = fn;
+	return 0;
+}
+
+void api_status_fields(json_t *status)
+{
+	for (unsigned i = 0; i < nstatus_fields; i++)
+		status_fields[i](status);
+}
 
 void api_register(struct api_method *m)
 {
@@ -31,17 +56,6 @@ const struct api_method *api_find(const char *name)
 		if (strcmp(m->name, name) == 0)
 			return m;
 	return NULL;
-}
-
-json_t *api_methods_json(void)
-{
-	json_t *a = json_array();
-	struct api_method *m;
-
-	STAILQ_FOREACH(m, &methods, next)
-		json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "name", m->name,
-			"mutates", !!(m->flags & API_MUTATES), "summary", m->summary));
-	return a;
 }
 
 /* ---- access control ---------------------------------------------------- */
@@ -68,8 +82,8 @@ int api_acl_init(const char *read_group, const char *admin_group)
 static bool in_group(uid_t uid, gid_t gid, gid_t want)
 {
 	struct passwd *pw;
-	gid_t groups[256];
-	int n = 256;
+	gid_t groups[PEER_GROUPS_MAX];
+	int n = PEER_GROUPS_MAX;
 
 	if (want == (gid_t)-1)
 		return false;
@@ -96,14 +110,6 @@ unsigned api_rights(uid_t uid, gid_t gid)
 
 /* ---- completion -------------------------------------------------------- */
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* One line per mutating request: who, what, outcome, how long. */
 static void audit(struct api_req *req, json_t *response)
 {
@@ -119,7 +125,7 @@ static void audit(struct api_req *req, json_t *response)
 		   req->origin.via, req->rpc.method,
 		   params ? params : "?",
 		   err ? json_string_value(json_object_get(err, "message")) : "ok",
-		   ms_since(&req->t0));
+		   hpd_ms_since(&req->t0));
 	free(params);
 }
 
@@ -142,23 +148,25 @@ void api_ok(struct api_req *req, json_t *result)
 	respond(req, rpc_result(req->rpc.id, result));
 }
 
+#define RESULT_LINE "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%.*s}\n"
+
 void api_ok_encoded(struct api_req *req, const char *result, size_t len)
 {
-	char *id, *line;
+	char *id = NULL, *line = NULL;
 	size_t n;
 
-	if (req->rpc.id == NULL || req->sink->respond_raw == NULL) {
+	if (req->rpc.id && req->sink->respond_raw)
+		id = json_dumps(req->rpc.id, JSON_ENCODE_ANY | JSON_COMPACT);
+	/* the format is longer than what it adds: room enough */
+	if (id)
+		line = malloc(strlen(id) + len + sizeof(RESULT_LINE));
+	if (line == NULL) { /* no raw sink, or out of memory: the slow way */
+		free(id);
 		api_ok(req, json_loadb(result, len, 0, NULL));
 		return;
 	}
-	id = json_dumps(req->rpc.id, JSON_ENCODE_ANY | JSON_COMPACT);
-	n = strlen(id) + len + 48;
-	line = malloc(n);
-	if (id && line) {
-		n = (size_t)snprintf(line, n, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%.*s}\n",
-				     id, (int)len, result);
-		req->sink->respond_raw(req, line, n);
-	}
+	n = (size_t)sprintf(line, RESULT_LINE, id, (int)len, result);
+	req->sink->respond_raw(req, line, n);
 	free(id);
 	free(line);
 	rpc_request_free(&req->rpc);
@@ -234,12 +242,9 @@ bool api_params(struct api_req *req, const char *const *allowed)
 
 void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 {
-	const char *const allowed[] = {param, NULL};
 	const char *arg;
 	char msg[128];
 
-	if (!api_params(req, allowed))
-		return;
 	if (rpc_param_str(req->rpc.params, param, true, &arg, msg, sizeof(msg))) {
 		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
 		return;
@@ -293,15 +298,17 @@ void api_dispatch(struct api_req *req)
 	}
 	need = (m->flags & API_MUTATES) ? RIGHT_ADMIN : RIGHT_READ;
 	if ((req->peer.rights & need) != need) {
-		api_fail(req, EPERM, "%s needs the %s right (uid %d is not root nor in group %s)",
+		api_fail(req, -EPERM, "%s needs the %s right (uid %d is not root nor in group %s)",
 			 m->name, need == RIGHT_ADMIN ? "admin" : "read", req->peer.uid,
 			 need == RIGHT_ADMIN ? hpd.opt.admin_group : hpd.opt.read_group);
 		return;
 	}
-	if (!hpd_is_primary() && (m->flags & API_PRIMARY)) {
-		relay_forward(req);
+	if (forward && (m->flags & API_PRIMARY)) {
+		forward(req);
 		return;
 	}
+	if (!api_params(req, m->params))
+		return;
 	m->handler(req);
 }
 

@@ -80,7 +80,7 @@ static void on_event(struct bufferevent *b, short what, void *arg)
 	(void)arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	fail_all((what & BEV_EVENT_EOF) ? ECONNRESET : ECONNREFUSED,
+	fail_all((what & BEV_EVENT_EOF) ? -ECONNRESET : -ECONNREFUSED,
 		 (what & BEV_EVENT_EOF) ? "connection closed" : "cannot connect");
 }
 
@@ -104,7 +104,8 @@ static int connect_primary(void)
 	return 0;
 }
 
-void relay_forward(struct api_req *req)
+/* The API's forwarder in a secondary: hand the request to the primary. */
+static void forward(struct api_req *req)
 {
 	struct relayed *r = calloc(1, sizeof(*r));
 	json_t *msg;
@@ -113,12 +114,12 @@ void relay_forward(struct api_req *req)
 	int rc;
 
 	if (r == NULL) {
-		api_fail(req, ENOMEM, "out of memory");
+		api_fail(req, -ENOMEM, "out of memory");
 		return;
 	}
 	if ((rc = connect_primary()) != 0) {
 		free(r);
-		api_fail(req, -rc, "cannot reach the primary at %s", hpd.paths.primary);
+		api_fail(req, rc, "cannot reach the primary at %s", hpd.paths.primary);
 		return;
 	}
 	r->id = next_id++;
@@ -140,9 +141,11 @@ void relay_forward(struct api_req *req)
 void relay_init(struct event_base *base)
 {
 	evbase = base;
+	api_set_forwarder(forward);
 }
 
 void relay_fini(void)
 {
-	fail_all(ESHUTDOWN, "this member is stopping");
+	api_set_forwarder(NULL);
+	fail_all(-ESHUTDOWN, "this member is stopping");
 }

@@ -8,11 +8,11 @@
 #ifndef HPD_RELAY_H
 #define HPD_RELAY_H
 
-struct api_req;
 struct event_base;
 
+/* Installs the API's forwarder: from now on API_PRIMARY methods go to the
+ * primary. */
 void relay_init(struct event_base *base);
-void relay_forward(struct api_req *req);
 void relay_fini(void);
 
 #endif

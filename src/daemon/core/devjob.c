@@ -8,15 +8,14 @@
 #include <event2/event.h>
 #include <rte_lcore.h>
 
-#include "dev.h"
 #include "hotplugd.h"
 #include "log.h"
 #include "devjob.h"
 
-struct worker_job {
-	STAILQ_ENTRY(worker_job) next;
-	worker_fn fn;
-	worker_done done;
+struct devjob {
+	STAILQ_ENTRY(devjob) next;
+	devjob_fn fn;
+	devjob_done_t done;
 	void *arg;
 	int rc;
 	char reason[HPD_REASON_MAX + 64];
@@ -25,18 +24,25 @@ struct worker_job {
 static pthread_t thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static STAILQ_HEAD(, worker_job) todo = STAILQ_HEAD_INITIALIZER(todo),
+static STAILQ_HEAD(, devjob) todo = STAILQ_HEAD_INITIALIZER(todo),
 	finished = STAILQ_HEAD_INITIALIZER(finished);
 static struct event *completion;
 static unsigned outstanding; /* loop thread only */
 static bool stop;
+static void (*busy_begin)(void), (*busy_end)(void);
+
+void devjob_on_busy(void (*begin)(void), void (*end)(void))
+{
+	busy_begin = begin;
+	busy_end = end;
+}
 
 static void *run(void *unused)
 {
 	(void)unused;
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		struct worker_job *j;
+		struct devjob *j;
 
 		while (STAILQ_EMPTY(&todo) && !stop)
 			pthread_cond_wait(&wake, &lock);
@@ -56,7 +62,7 @@ static void *run(void *unused)
 
 static void on_completion(evutil_socket_t fd, short what, void *unused)
 {
-	struct worker_job *j;
+	struct devjob *j;
 
 	(void)fd, (void)what, (void)unused;
 	for (;;) {
@@ -67,26 +73,26 @@ static void on_completion(evutil_socket_t fd, short what, void *unused)
 		pthread_mutex_unlock(&lock);
 		if (j == NULL)
 			break;
-		if (--outstanding == 0)
-			dev_snapshot_drop();
+		if (--outstanding == 0 && busy_end)
+			busy_end();
 		j->done(j->arg, j->rc, j->reason);
 		free(j);
 	}
 }
 
-int worker_init(struct event_base *base)
+int devjob_init(struct event_base *base)
 {
 	completion = event_new(base, -1, 0, on_completion, NULL);
 	if (completion == NULL)
 		return -ENOMEM;
 	/* DPDK's control-thread helper keeps the thread off the data-path
 	 * lcores, like its own service threads. */
-	if (rte_ctrl_thread_create(&thread, "hpd-worker", NULL, run, NULL) != 0)
+	if (rte_ctrl_thread_create(&thread, "hpd-devjob", NULL, run, NULL) != 0)
 		return -errno;
 	return 0;
 }
 
-void worker_fini(void)
+void devjob_fini(void)
 {
 	pthread_mutex_lock(&lock);
 	stop = true;
@@ -98,9 +104,9 @@ void worker_fini(void)
 	}
 }
 
-void worker_submit(worker_fn fn, worker_done done, void *arg)
+void devjob_submit(devjob_fn fn, devjob_done_t done, void *arg)
 {
-	struct worker_job *j = calloc(1, sizeof(*j));
+	struct devjob *j = calloc(1, sizeof(*j));
 
 	if (j == NULL) {
 		done(arg, -ENOMEM, "out of memory");
@@ -110,15 +116,15 @@ void worker_submit(worker_fn fn, worker_done done, void *arg)
 	j->done = done;
 	j->arg = arg;
 	/* reads during the job see the table as it was before it */
-	if (outstanding++ == 0)
-		dev_snapshot_take();
+	if (outstanding++ == 0 && busy_begin)
+		busy_begin();
 	pthread_mutex_lock(&lock);
 	STAILQ_INSERT_TAIL(&todo, j, next);
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
 }
 
-bool worker_busy(void)
+bool devjob_busy(void)
 {
 	return outstanding > 0;
 }

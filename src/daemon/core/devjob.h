@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One thread for the slow, blocking device calls (probe, remove, start,
- * stop): a driver may take a second (virtio-user negotiating with its
- * vhost-user peer) and the event loop must keep answering meanwhile. Jobs
- * run one at a time; their completion runs on the loop. While a job runs,
- * reads use dev_snapshot() instead of touching ethdev structures the job
- * may be changing.
+ * The device-job thread: one thread for the slow, blocking device calls
+ * (probe, remove, start, stop) and the state file's fsync. A driver may
+ * take a second (virtio-user negotiating with its vhost-user peer) and the
+ * event loop must keep answering meanwhile. Jobs run one at a time, in
+ * submission order; their completion runs on the loop. Not to be confused
+ * with the data path's worker lcores (datapath.h).
  */
-#ifndef HPD_WORKER_H
-#define HPD_WORKER_H
+#ifndef HPD_DEVJOB_H
+#define HPD_DEVJOB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,16 +16,20 @@
 #include "wire.h"
 
 struct event_base;
-struct worker_job;
 
-typedef int (*worker_fn)(void *arg, char *reason, size_t len);
+typedef int (*devjob_fn)(void *arg, char *reason, size_t len);
 /* rc and reason are the job's; called on the loop thread. */
-typedef void (*worker_done)(void *arg, int rc, const char *reason);
+typedef void (*devjob_done_t)(void *arg, int rc, const char *reason);
 
-int worker_init(struct event_base *base);
-void worker_fini(void);
-/* Queue fn(arg) on the worker; done(arg, rc, reason) follows on the loop. */
-void worker_submit(worker_fn fn, worker_done done, void *arg);
-bool worker_busy(void);
+int devjob_init(struct event_base *base);
+void devjob_fini(void);
+/* Queue fn(arg) on the thread; done(arg, rc, reason) follows on the loop. */
+void devjob_submit(devjob_fn fn, devjob_done_t done, void *arg);
+bool devjob_busy(void);
+/* begin() runs on the loop before the first of a run of jobs, end() once
+ * the last has completed: the device layer takes a snapshot of the port
+ * table there, so that reads meanwhile do not touch ethdev structures a
+ * job may be changing. */
+void devjob_on_busy(void (*begin)(void), void (*end)(void));
 
 #endif

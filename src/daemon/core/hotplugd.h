@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The daemon's process-wide state and the interfaces between its parts:
- *   transport  control.c (socket, framing), api.c (method table, replies)
- *   engine     engine.c (primary: serialized hotplug operations),
- *              members.c (primary: the group), agent.c (secondary side)
- *   DPDK glue  dev.c (ethdev), mp.c + inbox.c (rte_mp channel), eal_log.c
- * Everything runs on the libevent loop thread; DPDK's mp and alarm threads
- * only hand messages over through the inbox.
+ * The process's identity and configuration: what every layer may read.
+ * Set up once by main.c (options.c fills opt) before the loop runs; no
+ * behaviour lives here. The layers and who may call whom:
+ * docs/architecture.md.
  */
 #ifndef HOTPLUGD_H
 #define HOTPLUGD_H
@@ -23,7 +20,8 @@
 struct event_base;
 
 enum hpd_role { HPD_PRIMARY, HPD_SECONDARY };
-enum hpd_unresponsive { HPD_POLICY_FENCE, HPD_POLICY_REFUSE };
+/* --unresponsive: what to do with a member that does not answer in time */
+enum hpd_unresponsive { HPD_UNRESPONSIVE_FENCE, HPD_UNRESPONSIVE_REFUSE };
 
 /* Exit status of a secondary whose primary went away: distinct, so that a
  * supervisor restarts it (systemd: RestartForceExitStatus/Restart=on-failure). */
@@ -36,12 +34,12 @@ struct hpd_options {
 	bool console;
 	int ping_timeout_ms;
 	int op_timeout_ms;
-	enum hpd_unresponsive policy;
+	enum hpd_unresponsive unresponsive;
 	int max_clients;
 	int idle_timeout_ms;
 	const char *admin_group;
 	const char *read_group;
-	const char *policy_file;
+	const char *policy_file; /* devargs policy */
 	const char *state_file;   /* NULL: none */
 	const char *devices_file; /* declarative start-up list */
 };
@@ -57,7 +55,7 @@ struct hpd {
 	struct hpd_paths paths;
 	char sock_path[HPD_SUN_MAX];
 	struct timespec started; /* CLOCK_MONOTONIC */
-	struct hpd_policy policy;
+	struct hpd_policy devargs_policy; /* which devargs may be attached */
 	char socket_dir[HPD_SUN_MAX]; /* where device sockets may be created */
 	bool stopping;
 };
@@ -69,17 +67,13 @@ static inline bool hpd_is_primary(void)
 	return hpd.role == HPD_PRIMARY;
 }
 
+static inline const char *hpd_role_name(void)
+{
+	return hpd_is_primary() ? "primary" : "secondary";
+}
+
 double hpd_uptime(void);
-/* systemd STATUS= line: what the process is doing now */
-void hpd_notify_status(void);
 void hpd_shutdown(int status); /* leave the loop, exit with status */
 extern int hpd_exit_status;
-
-/* eal_log.c: DPDK's log goes through us so that an operation's error can
- * carry the driver's own words. */
-int eal_log_init(void);
-void eal_log_capture_begin(void);
-/* Most relevant error line logged since begin(), or "" */
-const char *eal_log_capture_end(void);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Hand-over from DPDK's threads (mp handler, alarm callbacks) to the event
- * loop: a mutex-protected FIFO and an eventfd that wakes the loop.
+ * Hand-over from DPDK's mp thread (mp.c's action handlers) to the event
+ * loop: a mutex-protected FIFO and an eventfd that wakes the loop, where
+ * mp_dispatch() routes each message to its type's handler.
  */
 #ifndef HPD_INBOX_H
 #define HPD_INBOX_H

@@ -17,6 +17,8 @@
 #include <rte_memzone.h>
 
 #include "dev.h"
+#include "devjob.h"
+#include "eal_log.h"
 #include "local.h"
 #include "ports.h"
 #include "hotplugd.h"
@@ -25,6 +27,8 @@
 #define ports (ports_table()->port)
 
 static void record(uint16_t port);
+static void snapshot_take(void);
+static void snapshot_drop(void);
 static struct rte_mempool *pool;
 static json_t *snapshot; /* the port list while a device job runs */
 static uint64_t local_changes; /* attach/detach/start/stop in this process */
@@ -40,11 +44,20 @@ int dev_init(void)
 			"not found (is the primary a hotplugd?)");
 		return rc;
 	}
+	devjob_on_busy(snapshot_take, snapshot_drop);
 	/* devices the EAL probed at start-up (-a, --vdev) are the group's too */
 	if (hpd_is_primary())
 		RTE_ETH_FOREACH_DEV(p)
 			record(p);
 	return 0;
+}
+
+/* The shared started flag and generation are read by every member with
+ * atomic loads: written one way only, here. */
+static void set_started(uint16_t port, bool started)
+{
+	__atomic_store_n(&ports[port].started, started, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ports[port].gen, 1, __ATOMIC_RELEASE);
 }
 
 /* Keep the driver's own words: the capture, else the errno text. */
@@ -60,10 +73,10 @@ static int failed(int rc, const char *what, char *reason, size_t rlen)
 	return rc;
 }
 
-int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen)
+int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size_t rlen)
 {
 	eal_log_capture_begin();
-	if (local_parse_name(devargs, name, len) != 0)
+	if (local_parse(devargs, out) != 0)
 		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
 	eal_log_capture_end();
 	return 0;
@@ -96,15 +109,6 @@ static void preconfigure(const char *name)
 			 "worker will leave it alone in members that attach it now", name);
 }
 
-/* True when the EAL itself carries this device to the secondaries (every
- * bus but vdev in DPDK 22.11: see local.h). */
-bool dev_eal_fanout(const char *devargs)
-{
-	char name[RTE_DEV_NAME_MAX_LEN];
-
-	return local_parse_name(devargs, name, sizeof(name)) == 0 && !local_is_vdev(devargs);
-}
-
 /* The primary publishes what it attached, for members that join later. */
 static void record(uint16_t port)
 {
@@ -119,19 +123,14 @@ static void record(uint16_t port)
 		ports_record(port, name, devargs);
 }
 
-int dev_attach(const char *devargs, char *reason, size_t rlen)
+int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen)
 {
-	char name[RTE_DEV_NAME_MAX_LEN];
+	const char *name = d->name;
 	uint16_t port;
 	int rc;
 
-	bool vdev;
-
 	eal_log_capture_begin();
-	if (local_parse_name(devargs, name, sizeof(name)) != 0)
-		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
-	vdev = local_is_vdev(devargs);
-	if (hpd_is_primary() && !vdev) {
+	if (hpd_is_primary() && !d->vdev) {
 		rc = rte_dev_probe(devargs);
 		if (rc == 0 && !dev_exists(name))
 			rc = -ENODEV; /* probed a device that made no ethdev port */
@@ -145,7 +144,7 @@ int dev_attach(const char *devargs, char *reason, size_t rlen)
 	if (rc)
 		return failed(rc, "", reason, rlen);
 	if (hpd_is_primary() && dev_port_by_name(name, &port) == 0) {
-		if (vdev)
+		if (d->vdev)
 			preconfigure(name);
 		record(port);
 	}
@@ -200,8 +199,7 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 	if (hpd_is_primary()) {
 		ports_set_ready(port, false);
 		ports_record(port, NULL, NULL);
-		ports[port].started = 0;
-		ports[port].gen++;
+		set_started(port, false);
 	}
 	return 0;
 }
@@ -320,8 +318,7 @@ int dev_start(uint16_t port, char *reason, size_t rlen)
 	if ((rc = rte_eth_dev_start(port)) != 0)
 		return failed(rc, "start", reason, rlen);
 	eal_log_capture_end();
-	ports[port].started = 1;
-	ports[port].gen++;
+	set_started(port, true);
 	return 0;
 }
 
@@ -332,11 +329,10 @@ int dev_stop(uint16_t port, char *reason, size_t rlen)
 	if (!dev_started(port))
 		return -EALREADY;
 	/* cleared first: whoever reads it as set may rely on the port running */
-	__atomic_store_n(&ports[port].started, 0, __ATOMIC_RELEASE);
-	ports[port].gen++;
+	set_started(port, false);
 	eal_log_capture_begin();
 	if ((rc = rte_eth_dev_stop(port)) != 0) {
-		__atomic_store_n(&ports[port].started, 1, __ATOMIC_RELEASE);
+		set_started(port, true);
 		return failed(rc, "stop", reason, rlen);
 	}
 	eal_log_capture_end();
@@ -355,7 +351,7 @@ uint64_t dev_list_gen(void)
 	char name[RTE_ETH_NAME_MAX_LEN];
 
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
-		g += (uint64_t)ports[p].gen << 20;
+		g += (uint64_t)__atomic_load_n(&ports[p].gen, __ATOMIC_ACQUIRE) << 20;
 		if (!rte_eth_dev_is_valid_port(p) || rte_eth_dev_get_name_by_port(p, name) != 0)
 			continue;
 		g = g * 1099511628211ULL + p + 1; /* FNV-style mixing */
@@ -367,7 +363,7 @@ uint64_t dev_list_gen(void)
 
 bool dev_started(uint16_t port)
 {
-	return port < RTE_MAX_ETHPORTS && ports[port].started;
+	return port < RTE_MAX_ETHPORTS && __atomic_load_n(&ports[port].started, __ATOMIC_ACQUIRE);
 }
 
 unsigned dev_count(void)
@@ -414,13 +410,13 @@ static json_t *build_list(void)
 	return a;
 }
 
-void dev_snapshot_take(void)
+static void snapshot_take(void)
 {
 	json_decref(snapshot);
 	snapshot = build_list();
 }
 
-void dev_snapshot_drop(void)
+static void snapshot_drop(void)
 {
 	json_decref(snapshot);
 	snapshot = NULL;

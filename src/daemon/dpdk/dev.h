@@ -16,14 +16,20 @@
 #include <jansson.h>
 
 #include "devargs.h"
+#include "local.h"
 
 int dev_init(void);
-/* Device name as DPDK's bus parser sees it ("net_null0", "0000:00:04.0"). */
-int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen);
-int dev_attach(const char *devargs, char *reason, size_t rlen);
+/* devargs as DPDK's bus parser sees them: the device name ("net_null0",
+ * "0000:00:04.0") and its bus. Parsed once per operation and handed on. */
+int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size_t rlen);
 /* True when the EAL itself carries this device to the secondaries (every
  * bus but vdev in DPDK 22.11); members then only confirm. */
-bool dev_eal_fanout(const char *devargs);
+static inline bool dev_eal_fanout(const struct local_devargs *d)
+{
+	return !d->vdev;
+}
+/* Attach devargs, already parsed into d. */
+int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen);
 int dev_detach(const char *name, char *reason, size_t rlen);
 bool dev_exists(const char *name);
 /* Resolve a user's reference to a device name and its first port. */
@@ -35,11 +41,9 @@ int dev_start(uint16_t port, char *reason, size_t rlen);
 int dev_stop(uint16_t port, char *reason, size_t rlen);
 bool dev_started(uint16_t port);
 uint64_t dev_list_gen(void);
-/* This process's ports; while a device job runs on the worker, the
- * snapshot taken before it (see worker.h). */
+/* This process's ports; while a device job runs, the snapshot taken
+ * before it (see devjob.h). */
 json_t *dev_list_json(void);
-void dev_snapshot_take(void);
-void dev_snapshot_drop(void);
 unsigned dev_count(void);
 json_t *dev_port_json(uint16_t port);
 

@@ -64,6 +64,15 @@ const char *eal_args_file_prefix(int argc, char **argv)
 	return NULL;
 }
 
+/* Append a copy of s (room is the caller's); false when out of memory. */
+static bool push(char **v, int *n, const char *s)
+{
+	if ((v[*n] = strdup(s)) == NULL)
+		return false;
+	(*n)++;
+	return true;
+}
+
 int eal_args_build(int argc, char **argv, const char *sysfs, char ***out)
 {
 	char path[PATH_MAX];
@@ -75,7 +84,8 @@ int eal_args_build(int argc, char **argv, const char *sysfs, char ***out)
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
-	v[n++] = strdup(argv[0]);
+	if (!push(v, &n, argv[0]))
+		goto nomem;
 	if (!eal_args_user_chose_pci(argc, argv)) {
 		snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs);
 		d = opendir(path);
@@ -91,23 +101,28 @@ int eal_args_build(int argc, char **argv, const char *sysfs, char ***out)
 		if (n + 3 + argc >= cap) {
 			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
 
-			if (nv == NULL) {
-				closedir(d);
-				free(v);
-				return -ENOMEM;
-			}
+			if (nv == NULL)
+				goto nomem;
 			v = nv;
 		}
-		v[n++] = strdup("-b");
-		v[n++] = strdup(de->d_name);
+		if (!push(v, &n, "-b") || !push(v, &n, de->d_name))
+			goto nomem;
 	}
 	if (d)
 		closedir(d);
+	d = NULL;
 	for (int i = 1; i < argc; i++)
-		v[n++] = strdup(argv[i]);
+		if (!push(v, &n, argv[i]))
+			goto nomem;
 	v[n] = NULL;
 	*out = v;
 	return n;
+nomem:
+	if (d)
+		closedir(d);
+	v[n] = NULL; /* what was copied so far is freed with it */
+	eal_args_free(v);
+	return -ENOMEM;
 }
 
 void eal_args_free(char **v)

@@ -6,13 +6,15 @@
  * asked for it, remembers the last error-level line so the reason reaches
  * the user instead of "failed".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_log.h>
 
-#include "hotplugd.h"
+#include "eal_log.h"
+#include "wire.h"
 #include "log.h"
 
 static __thread bool capturing;

@@ -36,6 +36,22 @@ static int receive(const struct rte_mp_msg *msg, const void *peer, bool request)
 	return 0;
 }
 
+static mp_handler_t handlers[HPD_MP_TYPES];
+
+void mp_handler(enum hpd_mp_type type, mp_handler_t fn)
+{
+	if ((unsigned)type < HPD_MP_TYPES)
+		handlers[type] = fn;
+}
+
+void mp_dispatch(struct inbox_item *it)
+{
+	unsigned type = it->msg.h.type;
+
+	if (type < HPD_MP_TYPES && handlers[type])
+		handlers[type](it);
+}
+
 static int on_message(const struct rte_mp_msg *msg, const void *peer)
 {
 	return receive(msg, peer, false);

@@ -14,6 +14,9 @@
 #include "hotplugd.h"
 #include "log.h"
 
+/* A script on a regular file or /dev/null is read in chunks of this. */
+#define SCRIPT_CHUNK 65536
+
 struct command {
 	const char *name;
 	const char *method;  /* API method, NULL for local commands */
@@ -162,6 +165,13 @@ static void run(const struct command *c, const char *arg)
 	struct api_req *req = calloc(1, sizeof(*req));
 	json_t *params = json_object();
 
+	if (req == NULL || params == NULL) {
+		free(req);
+		json_decref(params);
+		printf("%s: out of memory\n", c->name);
+		prompt();
+		return;
+	}
 	if (c->param)
 		json_object_set_new(params, c->param, json_string(arg));
 	req->rpc.root = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1,
@@ -237,6 +247,11 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 		if (left) { /* a last line without '\n' */
 			char *line = calloc(1, left + 1);
 
+			if (line == NULL) {
+				printf("out of memory: the last line is lost\n");
+				hpd_shutdown(1);
+				return;
+			}
 			evbuffer_remove(inbuf, line, left);
 			execute(line);
 			free(line);
@@ -272,7 +287,7 @@ int console_init(struct event_base *base)
 	if (event_add(stdin_ev, NULL) < 0) {
 		/* A regular file or /dev/null cannot be polled with epoll:
 		 * read it whole; it is the user's script. */
-		while (evbuffer_read(inbuf, STDIN_FILENO, 65536) > 0)
+		while (evbuffer_read(inbuf, STDIN_FILENO, SCRIPT_CHUNK) > 0)
 			;
 		eof = true;
 		event_active(next_ev, 0, 0);

@@ -17,7 +17,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "clock.h"
 #include "control.h"
+#include "events.h"
 #include "hotplugd.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -25,6 +27,8 @@
 /* Past this much unsent output we stop reading a client's requests
  * (backpressure) and drop events for a subscriber (reported to it). */
 #define OUTPUT_HIGH (1024 * 1024)
+/* listen(2): connections the kernel queues before we accept them */
+#define LISTEN_BACKLOG 128
 
 struct conn {
 	TAILQ_ENTRY(conn) next;
@@ -48,7 +52,7 @@ static struct event *accept_ev, *accept_pause;
 static int listen_fd = -1;
 static bool own_socket; /* we created it, so we unlink it */
 static char sock_path[HPD_SUN_MAX];
-static unsigned nconns, nsubs;
+static unsigned nconns;
 
 static void conn_free(struct conn *c)
 {
@@ -62,8 +66,6 @@ static void conn_free(struct conn *c)
 	}
 	TAILQ_REMOVE(&conns, c, next);
 	nconns--;
-	if (c->subscribed)
-		nsubs--;
 	if (c->rd)
 		event_free(c->rd);
 	if (c->idle)
@@ -156,8 +158,27 @@ static void conn_respond_raw(struct api_req *req, const char *line, size_t len)
 	}
 }
 
+static bool conn_subscribe(struct api_req *req)
+{
+	struct conn *c = req->ctx;
+
+	if (c == NULL)
+		return false;
+	c->subscribed = true;
+	return true;
+}
+
 static const struct api_sink conn_sink = {.respond = conn_respond, .track = conn_track,
-					  .respond_raw = conn_respond_raw};
+					  .respond_raw = conn_respond_raw,
+					  .subscribe = conn_subscribe};
+
+static void too_long(struct conn *c)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "E2BIG: request exceeds %d bytes", HPD_REQUEST_MAX);
+	conn_fatal(c, HPD_E_LIMIT, msg);
+}
 
 /* Every complete line in the input, one request each. */
 static void process(struct conn *c)
@@ -172,11 +193,11 @@ static void process(struct conn *c)
 
 		if (p.pos < 0) {
 			if (evbuffer_get_length(in) > HPD_REQUEST_MAX)
-				conn_fatal(c, HPD_E_LIMIT, "E2BIG: request exceeds 65536 bytes");
+				too_long(c);
 			return;
 		}
 		if ((size_t)p.pos > HPD_REQUEST_MAX) {
-			conn_fatal(c, HPD_E_LIMIT, "E2BIG: request exceeds 65536 bytes");
+			too_long(c);
 			return;
 		}
 		line = malloc((size_t)p.pos + 1);
@@ -200,8 +221,7 @@ static void process(struct conn *c)
 
 static void arm_idle(struct conn *c)
 {
-	struct timeval tv = {hpd.opt.idle_timeout_ms / 1000,
-			     (hpd.opt.idle_timeout_ms % 1000) * 1000};
+	struct timeval tv = hpd_ms_timeval(hpd.opt.idle_timeout_ms);
 
 	if (hpd.opt.idle_timeout_ms > 0 && !c->closing)
 		evtimer_add(c->idle, &tv);
@@ -341,8 +361,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	nconns++;
 	bufferevent_setcb(c->bev, NULL, on_write, on_event, c);
 	if (hpd.opt.idle_timeout_ms > 0) {
-		struct timeval idle = {hpd.opt.idle_timeout_ms / 1000,
-				       (hpd.opt.idle_timeout_ms % 1000) * 1000};
+		struct timeval idle = hpd_ms_timeval(hpd.opt.idle_timeout_ms);
 
 		bufferevent_set_timeouts(c->bev, NULL, &idle);
 	}
@@ -387,7 +406,7 @@ static int make_socket(const char *path)
 		return -EADDRINUSE;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -401,6 +420,9 @@ static int make_socket(const char *path)
 	chmod(path, 0660);
 	return fd;
 }
+
+static void publish(const char *event, json_t *params, void *arg);
+static void status_clients(json_t *status);
 
 int control_init(struct event_base *base, const char *path)
 {
@@ -423,6 +445,8 @@ int control_init(struct event_base *base, const char *path)
 	accept_pause = evtimer_new(base, resume_accept, NULL);
 	if (accept_ev == NULL || event_add(accept_ev, NULL) < 0)
 		return -ENOMEM;
+	if ((n = events_subscribe(publish, NULL)) != 0 || (n = api_status_field(status_clients)) != 0)
+		return n;
 	return 0;
 }
 
@@ -440,12 +464,15 @@ void control_fini(void)
 		unlink(sock_path);
 }
 
-void control_publish(json_t *n)
+/* The event bus's subscriber: every event to every subscribed client. */
+static void publish(const char *event, json_t *params, void *arg)
 {
+	json_t *n = rpc_notification("event", json_incref(params));
 	struct conn *c;
 	char *s = NULL;
 	size_t len = 0;
 
+	(void)event, (void)arg;
 	TAILQ_FOREACH(c, &conns, next) {
 		if (!c->subscribed || c->closing)
 			continue;
@@ -461,24 +488,8 @@ void control_publish(json_t *n)
 	json_decref(n);
 }
 
-bool control_subscribe(struct api_req *req)
+/* status: "clients" */
+static void status_clients(json_t *status)
 {
-	struct conn *c = req->ctx;
-
-	if (c == NULL || req->sink != &conn_sink)
-		return false;
-	if (!c->subscribed)
-		nsubs++;
-	c->subscribed = true;
-	return true;
-}
-
-unsigned control_clients(void)
-{
-	return nconns;
-}
-
-unsigned control_subscribers(void)
-{
-	return nsubs;
+	json_object_set_new(status, "clients", json_integer(nconns));
 }

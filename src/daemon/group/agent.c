@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -17,7 +16,10 @@
 #include "dev.h"
 #include "hotplugd.h"
 #include "local.h"
+#include "inbox.h"
 #include "log.h"
+#include "mp.h"
+#include "pidfd.h"
 #include "proto.h"
 #include "devjob.h"
 
@@ -77,21 +79,31 @@ static void on_primary_exit(evutil_socket_t fd, short what, void *arg)
  * fresh counters. */
 static int attach(const char *devargs, char *reason, size_t len)
 {
-	char name[64];
+	struct local_devargs d;
 	uint16_t port;
-	int rc = dev_attach(devargs, reason, len);
+	int rc = dev_parse(devargs, &d, reason, len);
 
-	if (rc == 0 && local_parse_name(devargs, name, sizeof(name)) == 0 &&
-	    dev_port_by_name(name, &port) == 0)
+	if (rc == 0)
+		rc = dev_attach(devargs, &d, reason, len);
+	if (rc == 0 && dev_port_by_name(d.name, &port) == 0)
 		datapath_port_new(port);
 	return rc;
 }
 
 static const struct proto_ops ops = {.attach = attach, .detach = dev_detach, .fault = fault};
 
+static void on_primary_msg(const struct inbox_item *it);
+
 int agent_start(struct event_base *base)
 {
-	int pid = proto_join(hpd.name, 0, JOIN_TIMEOUT_MS);
+	int pid;
+
+	/* registered before joining; nothing is dispatched before the loop */
+	mp_handler(HPD_MP_PING, on_primary_msg);
+	mp_handler(HPD_MP_ATTACH, on_primary_msg);
+	mp_handler(HPD_MP_DETACH, on_primary_msg);
+	mp_handler(HPD_MP_QUIESCE, on_primary_msg);
+	pid = proto_join(hpd.name, 0, JOIN_TIMEOUT_MS);
 
 	if (pid < 0) {
 		log_err("cannot join the primary: %s%s", strerror(-pid),
@@ -99,7 +111,7 @@ int agent_start(struct event_base *base)
 		return pid;
 	}
 	hpd.primary_pid = pid;
-	primary_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	primary_fd = hpd_pidfd_open(pid);
 	if (primary_fd < 0) {
 		log_err("primary pid %d: %s", pid, strerror(errno));
 		return -errno;
@@ -115,7 +127,7 @@ int agent_start(struct event_base *base)
 }
 
 /* The primary's messages run one at a time, in order, on the device
- * worker; acks follow from the loop. */
+ * device-job thread; acks follow from the loop. */
 struct queued {
 	STAILQ_ENTRY(queued) next;
 	struct hpd_mp_msg m;
@@ -153,11 +165,14 @@ static void pump(void)
 		return;
 	STAILQ_REMOVE_HEAD(&queue, next);
 	running = true;
-	worker_submit(agent_job, agent_done, q);
+	devjob_submit(agent_job, agent_done, q);
 }
 
-void agent_handle(const struct hpd_mp_msg *m)
+/* The primary's messages: PING (only here with fault hooks), ATTACH,
+ * DETACH, QUIESCE. */
+static void on_primary_msg(const struct inbox_item *it)
 {
+	const struct hpd_mp_msg *m = &it->msg;
 	char reason[HPD_REASON_MAX + 1] = "";
 	struct queued *q;
 

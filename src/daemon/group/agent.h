@@ -11,8 +11,8 @@
 
 struct event_base;
 
+/* Registers for the primary's mp messages, joins, catches up. */
 int agent_start(struct event_base *base);
-void agent_handle(const struct hpd_mp_msg *m);
 void agent_stop(void);
 
 #endif

@@ -10,18 +10,19 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "dev.h"
-#include "ports.h"
-#include "eal_args.h"
 #include "devargs.h"
+#include "devjob.h"
+#include "eal_args.h"
 #include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
+#include "inbox.h"
 #include "log.h"
 #include "members.h"
 #include "mp.h"
-#include "state.h"
-#include "devjob.h"
+#include "ports.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
 
@@ -42,6 +43,7 @@ struct op {
 	enum op_kind kind;
 	char arg[HPD_DEVARGS_MAX + 1];
 	char devargs[HPD_DEVARGS_MAX + 1]; /* for rollback re-attach */
+	struct local_devargs parsed; /* arg (attach) or devargs (detach), parsed once */
 	char port_arg[8]; /* QUIESCE's argument */
 	bool eal_fanout; /* the EAL carries it to members (not vdev) */
 	uint16_t port;
@@ -55,7 +57,7 @@ struct op {
 	struct ack *acks;
 	unsigned nacks, waiting;
 	phase_t after_round;
-	/* the local step in progress (on the worker) */
+	/* the local step in progress (on the device-job thread) */
 	int local;
 	const char *local_arg;
 	phase_t after_local;
@@ -76,6 +78,7 @@ static struct event *round_timer, *receipt_timer, *fence_timer, *kick;
 static uint64_t next_seq;
 static struct event_base *evbase;
 static unsigned queued;
+static engine_commit_t commit;
 
 const char *op_kind_name(enum op_kind k)
 {
@@ -84,12 +87,9 @@ const char *op_kind_name(enum op_kind k)
 	return n[k];
 }
 
-static double ms_since(const struct timespec *t0)
+void engine_on_commit(engine_commit_t fn)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+	commit = fn;
 }
 
 static json_t *origin_json(const struct op_origin *o)
@@ -120,12 +120,12 @@ static void publish(struct op *op, const char *event)
 
 static void answer(void *arg);
 
-/* A change is answered once it is also on disk: a client told "attached"
- * gets the device back after a restart. */
+/* A change is answered once it is also committed (on disk, with the state
+ * file): a client told "attached" gets the device back after a restart. */
 static void finish(struct op *op)
 {
-	if (op->res.rc == 0)
-		state_save_then(answer, op);
+	if (op->res.rc == 0 && commit)
+		commit(answer, op);
 	else
 		answer(op);
 }
@@ -134,14 +134,13 @@ static void answer(void *arg)
 {
 	struct op *op = arg;
 
-	op->res.ms = ms_since(&op->t0);
+	op->res.ms = hpd_ms_since(&op->t0);
 	if (op->res.rc)
 		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
 			   op->arg, op->origin.pid, op->res.ms, op->res.reason);
 	else
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
-	hpd_notify_status();
 	op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
 	free(op->acks);
@@ -169,7 +168,7 @@ static void fail(struct op *op, int rc, const char *fmt, ...)
 static void round_done(struct op *op)
 {
 	log_debug("%s %s: %s round done at %.2f ms", op_kind_name(op->kind), op->res.name,
-		  op->round_what, ms_since(&op->t0));
+		  op->round_what, hpd_ms_since(&op->t0));
 	evtimer_del(round_timer);
 	evtimer_del(receipt_timer);
 	evtimer_del(fence_timer);
@@ -177,7 +176,9 @@ static void round_done(struct op *op)
 }
 
 /*
- * Broadcast one message and collect an ack from every member. Members
+ * Broadcast one message and collect an ack from every member, then run
+ * next. The op may be over when this returns (no member to wait for, or
+ * out of memory): callers do nothing after it. Members
  * already fenced are not waited for; with the refuse policy an operation
  * never starts while a member is unresponsive (see ping_begin), so nothing
  * more is queued on a hung member's socket than the ping that found it.
@@ -187,11 +188,17 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 {
 	struct hpd_mp_msg m;
 	struct member *mb;
+	struct timeval tv;
 	unsigned n = 0;
 	int rc;
 
 	free(op->acks);
 	op->acks = calloc(members_count() + 1, sizeof(*op->acks));
+	if (op->acks == NULL) {
+		op->nacks = op->waiting = 0;
+		fail(op, -ENOMEM, "%s: out of memory", what);
+		return;
+	}
 	TAILQ_FOREACH(mb, &members, next) {
 		/* fenced: dying; unresponsive (refuse policy): its messages wait
 		 * in its queue and run in order when it wakes up */
@@ -220,14 +227,12 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 		log_err("%s: mp broadcast: %s", what, strerror(-rc));
 	/* deadlines count from now, not from when the loop last woke */
 	event_base_update_cache_time(evbase);
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-
+	tv = hpd_ms_timeval(timeout_ms);
 	evtimer_add(round_timer, &tv);
 	/* Liveness: every member's mp thread must at least confirm receipt
 	 * within the ping deadline, however long the work itself may take. */
 	if (type != HPD_MP_PING && hpd.opt.ping_timeout_ms < timeout_ms) {
-		tv.tv_sec = hpd.opt.ping_timeout_ms / 1000;
-		tv.tv_usec = (hpd.opt.ping_timeout_ms % 1000) * 1000;
+		tv = hpd_ms_timeval(hpd.opt.ping_timeout_ms);
 		evtimer_add(receipt_timer, &tv);
 	}
 }
@@ -238,6 +243,14 @@ static struct ack *find_ack(struct op *op, pid_t pid)
 		if (op->acks[i].pid == pid)
 			return &op->acks[i];
 	return NULL;
+}
+
+/* Give fenced members FENCE_DEADLINE_MS to die (fence_timeout). */
+static void fence_deadline(void)
+{
+	struct timeval tv = hpd_ms_timeval(FENCE_DEADLINE_MS);
+
+	evtimer_add(fence_timer, &tv);
 }
 
 /* Members still owing an answer (or, for the receipt deadline, even the
@@ -256,7 +269,7 @@ static void overdue(bool receipt_only)
 		if (a->st != ACK_WAIT || a->fencing || (receipt_only && a->received))
 			continue;
 		members_unresponsive(a->pid);
-		if (hpd.opt.policy == HPD_POLICY_FENCE) {
+		if (hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE) {
 			snprintf(why, sizeof(why), "no answer to %s within the deadline",
 				 op->round_what);
 			members_fence(a->pid, why);
@@ -274,11 +287,8 @@ static void overdue(bool receipt_only)
 			 op->round_what, receipt_only ? hpd.opt.ping_timeout_ms : op->round_ms);
 		op->waiting--;
 	}
-	if (fencing) {
-		struct timeval tv = {FENCE_DEADLINE_MS / 1000, (FENCE_DEADLINE_MS % 1000) * 1000};
-
-		evtimer_add(fence_timer, &tv);
-	}
+	if (fencing)
+		fence_deadline();
 	if (op->waiting == 0)
 		round_done(op);
 }
@@ -314,8 +324,10 @@ static void receipt_timeout(evutil_socket_t fd, short what, void *arg)
 	overdue(true);
 }
 
-void engine_ack(const struct hpd_mp_msg *m)
+/* HPD_MP_ACK and HPD_MP_RECEIVED */
+static void on_ack(const struct inbox_item *it)
 {
+	const struct hpd_mp_msg *m = &it->msg;
 	struct op *op = current;
 	struct ack *a;
 
@@ -328,16 +340,14 @@ void engine_ack(const struct hpd_mp_msg *m)
 	a->received = true;
 	if (m->h.type == HPD_MP_RECEIVED)
 		return;
-	if (m->h.rc == -ETIMEDOUT && hpd.opt.policy == HPD_POLICY_FENCE) {
+	if (m->h.rc == -ETIMEDOUT && hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE) {
 		/* it answered, but its workers would not let go in time:
 		 * handled like a member that does not answer (and waited for
 		 * until it is gone, as in overdue()) */
-		struct timeval tv = {FENCE_DEADLINE_MS / 1000, (FENCE_DEADLINE_MS % 1000) * 1000};
-
 		members_fence(m->h.pid, m->u.reason);
 		op->res.fenced++;
 		a->fencing = true;
-		evtimer_add(fence_timer, &tv);
+		fence_deadline();
 		return;
 	}
 	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
@@ -347,7 +357,8 @@ void engine_ack(const struct hpd_mp_msg *m)
 		round_done(op);
 }
 
-void engine_member_gone(pid_t pid)
+/* members.c: a member left (exited, was fenced or said goodbye). */
+static void member_gone(pid_t pid)
 {
 	struct op *op = current;
 	struct ack *a;
@@ -404,7 +415,7 @@ static bool refuse_for_unresponsive(struct op *op)
 {
 	struct member *mb;
 
-	if (hpd.opt.policy != HPD_POLICY_REFUSE)
+	if (hpd.opt.unresponsive != HPD_UNRESPONSIVE_REFUSE)
 		return false;
 	TAILQ_FOREACH(mb, &members, next)
 		if (mb->state == MEMBER_UNRESPONSIVE) {
@@ -441,7 +452,7 @@ static bool ping_failed(struct op *op)
 	return true;
 }
 
-/* ---- local steps: on the device worker, so the loop never blocks ------ */
+/* ---- local steps: on the device-job thread, so the loop never blocks -- */
 
 enum local_step { L_ATTACH, L_DETACH, L_START, L_STOP };
 
@@ -450,8 +461,8 @@ static int local_job(void *arg, char *reason, size_t len)
 	struct op *op = arg;
 
 	switch (op->local) {
-	case L_ATTACH:
-		return dev_attach(op->local_arg, reason, len);
+	case L_ATTACH: /* op->parsed is local_arg's parse */
+		return dev_attach(op->local_arg, &op->parsed, reason, len);
 	case L_DETACH:
 		return dev_detach(op->res.name, reason, len);
 	case L_START:
@@ -469,7 +480,7 @@ static void local_done(void *arg, int rc, const char *reason)
 	op->local_rc = rc;
 	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
 	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
-		  ms_since(&op->t0));
+		  hpd_ms_since(&op->t0));
 	op->after_local(op);
 }
 
@@ -478,7 +489,7 @@ static void local(struct op *op, enum local_step step, const char *arg, phase_t 
 	op->local = step;
 	op->local_arg = arg;
 	op->after_local = next;
-	worker_submit(local_job, local_done, op);
+	devjob_submit(local_job, local_done, op);
 }
 
 /* The local step's failure becomes the operation's answer. */
@@ -491,7 +502,17 @@ static bool local_failed(struct op *op)
 	return true;
 }
 
-/* ---- attach ------------------------------------------------------------ */
+/* ---- attach ------------------------------------------------------------ *
+ * attach_begin      parse once, devargs policy, PCI check, EEXIST
+ * -> ping round     attach_pinged
+ * -> local probe    attach_probed            (the primary's EAL: vdev here,
+ *                                             other buses to every member)
+ * -> attach round   attach_fanned_out        ok: device.attached, answer
+ * on a member's failure, rollback:
+ *    vdev:          detach round -> attach_rolled_back
+ *    EAL-carried:   attach_rolled_back at once (the EAL's remove is group-wide)
+ * -> local detach   attach_rolled_back_here  device.rolled_back, answer
+ */
 
 static void attach_rolled_back_here(struct op *op)
 {
@@ -510,22 +531,16 @@ static void attach_rolled_back(struct op *op)
 
 static void attach_fanned_out(struct op *op)
 {
-	int rc;
-	char reason[sizeof(op->res.reason)];
-
 	if (round_failed(op) && op->eal_fanout) {
 		/* the EAL's own remove takes it out of every process */
 		attach_rolled_back(op);
 		return;
 	}
 	if (op->res.rc) {
-		rc = op->res.rc;
-		snprintf(reason, sizeof(reason), "%s", op->res.reason);
+		/* the rollback round's own failures are fenced, not answered:
+		 * the original failure stays the answer */
 		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms,
 			    "detach", attach_rolled_back);
-		/* keep the original failure as the answer */
-		op->res.rc = rc;
-		memcpy(op->res.reason, reason, sizeof(reason));
 		return;
 	}
 	publish(op, "device.attached");
@@ -581,16 +596,17 @@ static void attach_begin(struct op *op)
 	uint16_t port;
 	int rc;
 
-	rc = dev_parse_name(op->arg, op->res.name, sizeof(op->res.name),
-			    op->res.reason, sizeof(op->res.reason));
+	rc = dev_parse(op->arg, &op->parsed, op->res.reason, sizeof(op->res.reason));
 	if (rc) {
 		op->res.rc = rc;
 		finish(op);
 		return;
 	}
-	op->eal_fanout = dev_eal_fanout(op->arg);
+	snprintf(op->res.name, sizeof(op->res.name), "%s", op->parsed.name);
+	op->eal_fanout = dev_eal_fanout(&op->parsed);
 	policy_default_route_iface("/proc/net/route", route, sizeof(route));
-	rc = policy_check(&hpd.policy, op->arg, route, op->res.reason, sizeof(op->res.reason));
+	rc = policy_check(&hpd.devargs_policy, op->arg, route, op->res.reason,
+			  sizeof(op->res.reason));
 	if (rc == 0)
 		rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason));
 	if (rc) {
@@ -609,7 +625,18 @@ static void attach_begin(struct op *op)
 	ping_begin(op, attach_pinged);
 }
 
-/* ---- detach ------------------------------------------------------------ */
+/* ---- detach ------------------------------------------------------------ *
+ * detach_begin      resolve, remember devargs and whether started
+ * -> ping round     detach_pinged
+ * -> [started: quiesce (below) -> detach_quiesced -> local stop]
+ *                   detach_stopped           port.stopped if it was started
+ * vdev:        -> detach round   detach_fanned_out
+ *              -> local detach   detach_removed     device.detached, answer
+ * EAL-carried: -> local detach   detach_eal_removed (the EAL's remove)
+ *              -> detach round   detach_verified    device.detached, answer
+ * on a failure, rollback: detach_rollback: attach round -> detach_rolled_back
+ *   -> [was started: local start] -> detach_over   device.rolled_back, answer
+ */
 
 static void detach_over(struct op *op)
 {
@@ -630,16 +657,12 @@ static void detach_rolled_back(struct op *op)
 		detach_over(op);
 }
 
+/* The failure in res stays the answer (round_begin does not touch it, and
+ * the op may be over when it returns: nothing may follow it here). */
 static void detach_rollback(struct op *op)
 {
-	int rc = op->res.rc;
-	char reason[sizeof(op->res.reason)];
-
-	memcpy(reason, op->res.reason, sizeof(reason));
 	round_begin(op, HPD_MP_ATTACH, op->devargs, hpd.opt.op_timeout_ms, "attach",
 		    detach_rolled_back);
-	op->res.rc = rc;
-	memcpy(op->res.reason, reason, sizeof(reason));
 }
 
 static void detach_removed(struct op *op)
@@ -706,7 +729,7 @@ static void detach_stopped(struct op *op)
 static void quiesce_begin(struct op *op, phase_t next)
 {
 	snprintf(op->port_arg, sizeof(op->port_arg), "%u", op->port);
-	op->res.quiesce_ms = -ms_since(&op->t0);
+	op->res.quiesce_ms = -hpd_ms_since(&op->t0);
 	ports_set_ready(op->port, false);
 	round_begin(op, HPD_MP_QUIESCE, op->port_arg, hpd.opt.op_timeout_ms, "quiesce", next);
 }
@@ -715,7 +738,7 @@ static void quiesce_begin(struct op *op, phase_t next)
  * was, usable again. */
 static bool quiesce_failed(struct op *op)
 {
-	op->res.quiesce_ms += ms_since(&op->t0);
+	op->res.quiesce_ms += hpd_ms_since(&op->t0);
 	if (!round_failed(op))
 		return false;
 	ports_set_ready(op->port, true);
@@ -769,12 +792,26 @@ static void detach_begin(struct op *op)
 	if (!resolve(op))
 		return;
 	dev_devargs(op->res.name, op->devargs, sizeof(op->devargs));
-	op->eal_fanout = dev_eal_fanout(op->devargs);
+	/* devargs that do not parse are not the EAL fan-out's to carry */
+	if (local_parse(op->devargs, &op->parsed) != 0)
+		op->parsed.vdev = true;
+	op->eal_fanout = dev_eal_fanout(&op->parsed);
 	op->was_started = dev_started(op->port);
 	ping_begin(op, detach_pinged);
 }
 
-/* ---- start / stop: the primary's own business, port state is shared ---- */
+/* ---- start / stop: the primary's own business, port state is shared ---- *
+ * port_begin        resolve
+ * -> ping round     port_pinged
+ * start:            -> local start  port_done  ready, port.started, answer
+ * stop:             -> [started: quiesce (below) -> stop_quiesced]
+ *                   -> local stop   port_done  port.stopped, answer
+ *
+ * quiesce (inside detach and stop of a started port):
+ * quiesce_begin     the port is no longer ready for the data path
+ * -> quiesce round  every member's workers have left it; quiesce_failed:
+ *                   a member could not confirm, the port is ready again
+ */
 
 static void port_done(struct op *op)
 {
@@ -870,6 +907,9 @@ unsigned engine_queued(void)
 
 void engine_init(struct event_base *base)
 {
+	mp_handler(HPD_MP_ACK, on_ack);
+	mp_handler(HPD_MP_RECEIVED, on_ack);
+	members_on_gone(member_gone);
 	/* Sequence numbers start from the pid so that a late ack meant for a
 	 * previous primary never matches an operation of this one. */
 	next_seq = (uint64_t)getpid() << 32;

@@ -5,7 +5,9 @@
  * what makes a duplicate attach race-free (the second one finds the device
  * and gets EEXIST). Each operation is a chain of phases; a phase that needs
  * the group is a "round": one rte_mp broadcast, then acks from every member
- * collected against a deadline. The loop never blocks on a member.
+ * collected against a deadline; one that runs in this process only is a
+ * "local step", on the device-job thread. The loop never blocks on a member.
+ * Each operation's chain of phases is drawn in engine.c above its code.
  */
 #ifndef HPD_ENGINE_H
 #define HPD_ENGINE_H
@@ -52,8 +54,10 @@ void engine_fini(void);
 /* Queue an operation; done() is called exactly once, from the loop. */
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *arg_);
-void engine_ack(const struct hpd_mp_msg *m);
-void engine_member_gone(pid_t pid);
+/* Called after every successful change, before it is answered: commit
+ * it (the state file) and call done(arg) once it is. */
+typedef void (*engine_commit_t)(void (*done)(void *arg), void *arg);
+void engine_on_commit(engine_commit_t fn);
 unsigned engine_queued(void);
 const char *op_kind_name(enum op_kind k);
 

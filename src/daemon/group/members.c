@@ -4,29 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
-#include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
+#include "inbox.h"
 #include "log.h"
 #include "members.h"
+#include "mp.h"
+#include "pidfd.h"
 
 struct member_list members = TAILQ_HEAD_INITIALIZER(members);
 static struct event_base *evbase;
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_kill(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
+static void (*on_gone)(pid_t pid);
 
 const char *member_state_name(enum member_state s)
 {
@@ -41,9 +33,34 @@ const char *member_state_name(enum member_state s)
 	return "?";
 }
 
+void members_on_gone(void (*fn)(pid_t pid))
+{
+	on_gone = fn;
+}
+
+/* HPD_MP_LEAVE: a member says goodbye before it stops. */
+static void on_leave(const struct inbox_item *it)
+{
+	members_leave(it->msg.h.pid, "stopped");
+}
+
+/* HPD_MP_JOIN_REQ, a sync request: the reply is the join's outcome. */
+static void on_join(const struct inbox_item *it)
+{
+	const struct hpd_mp_msg *m = &it->msg;
+	struct hpd_mp_msg rep;
+
+	mp_msg_init(&rep, HPD_MP_JOIN_REP, 0);
+	rep.h.rc = members_join(m->h.pid, m->u.name, !(m->h.flags & HPD_JOIN_NO_SOCKET));
+	if (it->is_request && mp_join_reply(&rep, it->peer) != 0)
+		log_err("join reply to %d failed", m->h.pid);
+}
+
 void members_init(struct event_base *base)
 {
 	evbase = base;
+	mp_handler(HPD_MP_LEAVE, on_leave);
+	mp_handler(HPD_MP_JOIN_REQ, on_join);
 }
 
 struct member *members_find(pid_t pid)
@@ -76,12 +93,14 @@ static void remove_member(struct member *m, const char *why)
 {
 	pid_t pid = m->pid;
 	bool fenced = m->state == MEMBER_FENCED;
+	json_t *ev = member_event(m, fenced ? "fenced" : why);
 
 	log_notice("member %d (%s) left: %s", pid, m->name, why);
-	events_publish("member.left", member_event(m, fenced ? "fenced" : why));
+	/* gone from the list first: subscribers (the status line) count it out */
 	member_free(m);
-	hpd_notify_status();
-	engine_member_gone(pid);
+	events_publish("member.left", ev);
+	if (on_gone)
+		on_gone(pid);
 }
 
 /* The pidfd became readable: the process exited (or was killed). */
@@ -101,7 +120,7 @@ int members_join(pid_t pid, const char *name, bool has_socket)
 		members_touch(pid);
 		return 0;
 	}
-	fd = pidfd_open_(pid);
+	fd = hpd_pidfd_open(pid);
 	if (fd < 0)
 		return -errno;
 	m = calloc(1, sizeof(*m));
@@ -123,7 +142,6 @@ int members_join(pid_t pid, const char *name, bool has_socket)
 	}
 	TAILQ_INSERT_TAIL(&members, m, next);
 	log_notice("member %d (%s) joined", pid, m->name);
-	hpd_notify_status();
 	events_publish("member.joined", member_event(m, "joined"));
 	return 0;
 }
@@ -173,7 +191,7 @@ void members_fence(pid_t pid, const char *why)
 	events_publish("member.fenced", member_event(m, why));
 	/* SIGKILL also ends a SIGSTOPped process. Its supervisor restarts it
 	 * and it re-syncs when it joins again. */
-	if (pidfd_kill(m->pidfd, SIGKILL) < 0 && errno != ESRCH)
+	if (hpd_pidfd_kill(m->pidfd, SIGKILL) < 0 && errno != ESRCH)
 		log_err("fence %d: %s", pid, strerror(errno));
 }
 

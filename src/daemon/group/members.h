@@ -2,7 +2,7 @@
 /*
  * The primary's view of its group. A secondary joins over rte_mp; the
  * primary watches it with a pidfd, so a death is seen at once rather than by
- * polling. Unresponsive members are handled by the configured policy.
+ * polling. Unresponsive members are handled as --unresponsive says.
  */
 #ifndef HPD_MEMBERS_H
 #define HPD_MEMBERS_H
@@ -31,7 +31,10 @@ struct member {
 TAILQ_HEAD(member_list, member);
 extern struct member_list members;
 
+/* Registers for the members' mp messages (join, leave). */
 void members_init(struct event_base *base);
+/* fn(pid) after a member left the list (the engine stops waiting for it). */
+void members_on_gone(void (*fn)(pid_t pid));
 /* 0 or -errno (pidfd_open failed: the process is already gone). */
 int members_join(pid_t pid, const char *name, bool has_socket);
 void members_leave(pid_t pid, const char *why);

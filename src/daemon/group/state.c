@@ -136,8 +136,8 @@ void state_save_then(void (*done)(void *arg), void *arg)
 	json_decref(root);
 	sv->done = done;
 	sv->arg = arg;
-	/* fsync blocks: on the worker, in order with the device jobs */
-	worker_submit(save_job, save_done, sv);
+	/* fsync blocks: on the device-job thread, in order with the device jobs */
+	devjob_submit(save_job, save_done, sv);
 }
 
 /* ---- restore ----------------------------------------------------------- */
@@ -209,6 +209,11 @@ static int queue_list(json_t *devs, const char *from)
 			continue;
 		}
 		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			log_err("restore: %s: out of memory at entry %zu; the rest skipped",
+				from, i);
+			return -ENOMEM;
+		}
 		snprintf(r->devargs, sizeof(r->devargs), "%s", da);
 		r->start = json_is_true(json_object_get(d, "started")) ||
 			   json_is_true(json_object_get(d, "start"));

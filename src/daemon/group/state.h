@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 int state_init(const char *path);         /* NULL: no state file */
-/* After every successful change: write the file on the device worker,
+/* After every successful change: write the file on the device-job thread,
  * then call done(arg) (at once when there is no state file). */
 void state_save_then(void (*done)(void *arg), void *arg);
 /* Queue the restore of the state file, then the --devices list. */
