@@ -103,7 +103,9 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 				exit(2);
 			}
 			break;
-		case O_MAXCL: hpd.opt.max_clients = parse_int(optarg, 1, MAX_CLIENTS_LIMIT, "--max-clients"); break;
+		case O_MAXCL:
+			hpd.opt.max_clients = parse_int(optarg, 1, MAX_CLIENTS_LIMIT, "--max-clients");
+			break;
 		case O_IDLE: hpd.opt.idle_timeout_ms = parse_int(optarg, 0, 86400000, "--idle-timeout"); break;
 		case O_RGRP: hpd.opt.read_group = optarg; break;
 		case O_AGRP: hpd.opt.admin_group = optarg; break;

@@ -178,10 +178,10 @@ static void round_done(struct op *op)
 /*
  * Broadcast one message and collect an ack from every member, then run
  * next. The op may be over when this returns (no member to wait for, or
- * out of memory): callers do nothing after it. Members
- * already fenced are not waited for; with the refuse policy an operation
- * never starts while a member is unresponsive (see ping_begin), so nothing
- * more is queued on a hung member's socket than the ping that found it.
+ * out of memory): callers do nothing after it. Members already fenced are
+ * not waited for; with --unresponsive refuse an operation never starts
+ * while a member is unresponsive (see ping_begin), so nothing more is
+ * queued on a hung member's socket than the ping that found it.
  */
 static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 			int timeout_ms, const char *what, phase_t next)
@@ -200,7 +200,7 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 		return;
 	}
 	TAILQ_FOREACH(mb, &members, next) {
-		/* fenced: dying; unresponsive (refuse policy): its messages wait
+		/* fenced: dying; unresponsive (--unresponsive refuse): its messages wait
 		 * in its queue and run in order when it wakes up */
 		if (mb->state != MEMBER_HEALTHY)
 			continue;
@@ -397,10 +397,10 @@ static bool round_failed(struct op *op)
 }
 
 /* A member that failed to roll back cannot be trusted to match the group:
- * fence it whatever the policy, so it restarts and re-syncs. One that only
- * did not answer in time (refuse policy) is not fenced: it runs the queued
- * operation and its rollback in order once it wakes up, and no change is
- * allowed until it answers. */
+ * fence it whatever --unresponsive says, so it restarts and re-syncs. One
+ * that only did not answer in time (--unresponsive refuse) is not fenced:
+ * it runs the queued operation and its rollback in order once it wakes
+ * up, and no change is allowed until it answers. */
 static void fence_rollback_failures(struct op *op)
 {
 	for (unsigned i = 0; i < op->nacks; i++)
@@ -410,7 +410,7 @@ static void fence_rollback_failures(struct op *op)
 		}
 }
 
-/* With the refuse policy, an unresponsive member blocks every change. */
+/* With --unresponsive refuse, an unresponsive member blocks every change. */
 static bool refuse_for_unresponsive(struct op *op)
 {
 	struct member *mb;
@@ -429,8 +429,8 @@ static bool refuse_for_unresponsive(struct op *op)
 }
 
 /*
- * Every member must answer before the primary changes anything, with any
- * policy: the primary's own step can itself wait on every secondary (a
+ * Every member must answer before the primary changes anything, whatever
+ * --unresponsive says: the primary's own step can itself wait on every secondary (a
  * probe or a start that grows DPDK's heap sends mp_malloc_sync to all of
  * them and fails with ENOMEM after 5 s if one is frozen; the EAL's PCI
  * path and net_tap's fd sync do the same). Members answer pings from
@@ -734,7 +734,7 @@ static void quiesce_begin(struct op *op, phase_t next)
 	round_begin(op, HPD_MP_QUIESCE, op->port_arg, hpd.opt.op_timeout_ms, "quiesce", next);
 }
 
-/* A member that could not confirm (refuse policy): the port stays as it
+/* A member that could not confirm (--unresponsive refuse): the port stays as it
  * was, usable again. */
 static bool quiesce_failed(struct op *op)
 {
