@@ -16,12 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 /* A driver's return as 0 or a negative errno: a positive value is an errno,
  * and the bare -1 many drivers return is EIO, not EPERM. */
 int local_errno(int rc);
 /* What the EAL's own parser makes of devargs, parsed once per operation. */
 struct local_devargs {
-	char name[64]; /* the device name ("net_null0", "0000:00:04.0") */
+	char name[HPD_NAME_MAX + 1]; /* the device name ("net_null0", "0000:00:04.0") */
 	bool vdev;     /* a vdev (else the EAL's fan-out owns the device) */
 };
 /* -EINVAL if devargs do not parse. */

@@ -51,7 +51,7 @@ struct hpd {
 	pid_t pid;
 	pid_t primary_pid;
 	char prefix[64];
-	char name[64];
+	char name[HPD_NAME_MAX + 1];
 	struct hpd_paths paths;
 	char sock_path[HPD_SUN_MAX];
 	struct timespec started; /* CLOCK_MONOTONIC */

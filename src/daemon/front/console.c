@@ -71,7 +71,7 @@ static const char *short_name(const char *arg, char *buf, size_t len)
 
 static void print_hotplug(const char *verb, const char *arg, json_t *result, json_t *error)
 {
-	char name[64];
+	char name[HPD_NAME_MAX + 1];
 
 	if (error)
 		printf("failed to %s device %s: %s\n", verb, short_name(arg, name, sizeof(name)),

@@ -36,10 +36,10 @@ struct op_origin {
 struct op_result {
 	int rc;                          /* 0 or negative errno */
 	char reason[HPD_REASON_MAX + 192];
-	char name[64];                   /* device name */
+	char name[HPD_NAME_MAX + 1];     /* device name */
 	int port;                        /* -1 when none */
 	pid_t member;                    /* member that failed, or 0 */
-	char member_name[64];
+	char member_name[HPD_NAME_MAX + 1];
 	bool rolled_back;
 	unsigned members;                /* members the operation reached */
 	unsigned fenced;                 /* members fenced while it ran */

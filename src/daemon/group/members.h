@@ -14,12 +14,14 @@
 
 #include <jansson.h>
 
+#include "wire.h"
+
 enum member_state { MEMBER_HEALTHY, MEMBER_UNRESPONSIVE, MEMBER_FENCED };
 
 struct member {
 	TAILQ_ENTRY(member) next;
 	pid_t pid;
-	char name[64];
+	char name[HPD_NAME_MAX + 1];
 	bool has_socket; /* hotplugd secondaries; library members have none */
 	int pidfd;
 	struct event *ev;

@@ -144,7 +144,7 @@ void state_save_then(void (*done)(void *arg), void *arg)
 
 struct restoring {
 	char devargs[HPD_DEVARGS_MAX + 1];
-	char name[64];
+	char name[HPD_NAME_MAX + 1];
 	bool start;
 };
 
