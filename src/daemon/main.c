@@ -152,7 +152,8 @@ static void serve(const struct role_ops *role)
 		   hpd.sock_path);
 	sd_notify(0, "READY=1");
 	role->status();
-	role->ready();
+	if (role->ready)
+		role->ready();
 	watchdog_init();
 
 	event_base_dispatch(hpd.base);
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 	rc = identity_init(role);
 	if (rc == 0)
 		rc = api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
-	if (rc == 0)
+	if (rc == 0 && role->configure)
 		rc = role->configure(&cli);
 	if (rc == 0 && load_policy() != 0)
 		rc = -EINVAL;

@@ -16,25 +16,10 @@ static int socket_path(char *buf, size_t len)
 	return hpd_paths_member(&hpd.paths, hpd.pid, buf, len);
 }
 
-static int configure(const struct cli_options *cli)
-{
-	(void)cli;
-	return 0;
-}
-
 static int start(struct event_base *base)
 {
 	relay_init(base);
 	return agent_start(base);
-}
-
-static void ready(void)
-{
-}
-
-static void status(void)
-{
-	sd_notifyf(0, "STATUS=%u devices, primary pid %d", dev_count(), hpd.primary_pid);
 }
 
 static void stop(void)
@@ -43,7 +28,13 @@ static void stop(void)
 	relay_fini();
 }
 
+static void status(void)
+{
+	sd_notifyf(0, "STATUS=%u devices, primary pid %d", dev_count(), hpd.primary_pid);
+}
+
+/* nothing to configure, nothing to restore: the primary has the state */
 const struct role_ops role_secondary = {
-	.name = "secondary", .socket_path = socket_path, .configure = configure,
-	.start = start, .ready = ready, .status = status, .stop = stop,
+	.name = "secondary", .socket_path = socket_path, .start = start, .stop = stop,
+	.status = status,
 };

@@ -16,11 +16,12 @@ struct role_ops {
 	const char *name; /* "primary", "secondary": default names, logs */
 	/* This role's control socket (unless --socket chose one). */
 	int (*socket_path)(char *buf, size_t len);
-	/* Before the loop exists: the role's files and option checks. */
+	/* Before the loop exists: the role's files and option checks
+	 * (optional). */
 	int (*configure)(const struct cli_options *cli);
 	/* The group side, once the loop, the mp channel and the devices are up. */
 	int (*start)(struct event_base *base);
-	/* Serving now (the primary brings its devices back). */
+	/* Serving now: the primary brings its devices back (optional). */
 	void (*ready)(void);
 	/* systemd STATUS= line: what the process is doing now. */
 	void (*status)(void);

@@ -514,13 +514,20 @@ static bool local_failed(struct op *op)
  * -> local detach   attach_rolled_back_here  device.rolled_back, answer
  */
 
-static void attach_rolled_back_here(struct op *op)
+/* A rollback's last (local) step is over: the answer is still the
+ * original failure; the local step's own is only logged. */
+static void rollback_over(struct op *op, const char *step)
 {
 	if (op->local_rc)
-		log_err("rollback: local detach of %s: %s", op->res.name, op->local_reason);
+		log_err("%s %s: %s", step, op->res.name, op->local_reason);
 	op->res.rolled_back = true;
 	publish(op, "device.rolled_back");
 	finish(op);
+}
+
+static void attach_rolled_back_here(struct op *op)
+{
+	rollback_over(op, "rollback: local detach of");
 }
 
 static void attach_rolled_back(struct op *op)
@@ -640,11 +647,7 @@ static void attach_begin(struct op *op)
 
 static void detach_over(struct op *op)
 {
-	if (op->local_rc)
-		log_err("rollback of detach %s: %s", op->res.name, op->local_reason);
-	op->res.rolled_back = true;
-	publish(op, "device.rolled_back");
-	finish(op);
+	rollback_over(op, "rollback of detach");
 }
 
 static void detach_rolled_back(struct op *op)
