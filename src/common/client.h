@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Blocking JSON-RPC client for one control socket. Used by hpctl, by a
- * secondary at start-up (to fetch the primary's device table) and by tests.
+ * Blocking JSON-RPC client for one control socket: hpctl's. (A secondary
+ * catches up from the shared port table, and relays with relay.c's own
+ * non-blocking connection.)
  */
 #ifndef HPD_CLIENT_H
 #define HPD_CLIENT_H

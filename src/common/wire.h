@@ -57,12 +57,13 @@ enum hpd_mp_type {
 	HPD_MP_LEAVE,      /* member -> primary: I am stopping */
 	HPD_MP_JOIN_REQ,   /* member -> primary; h.flags: HPD_JOIN_* */
 	HPD_MP_JOIN_REP,   /* primary -> member */
-	HPD_MP_FENCED,     /* primary -> members: pid was fenced (informational) */
-	HPD_MP_QUIESCE,    /* primary -> members: stop polling port u.arg (a
+	/* 8 was FENCED, never sent: the numbers stay as they are on the wire */
+	HPD_MP_QUIESCE = 9, /* primary -> members: stop polling port u.arg (a
 			    * number) and confirm no worker is inside a burst */
 	HPD_MP_RECEIVED,   /* member -> primary: got seq (sent by the mp thread,
 			    * so it proves the process runs; the ACK follows
 			    * once the work is done) */
+	HPD_MP_TYPES,      /* the count, for tables indexed by type */
 };
 
 /* JOIN_REQ flags */

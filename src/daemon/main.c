@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hotplugd [EAL options] -- [hotplugd options]
- * Start-up and shutdown order; everything else lives in its own file.
+ * The composition root: start-up and shutdown order, and the registrations
+ * that tie the layers together. Everything else lives in its own file;
+ * what differs by role is in role-primary.c and role-secondary.c.
  */
 #include <errno.h>
-#include <limits.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,210 +19,26 @@
 #include <rte_errno.h>
 #include <systemd/sd-daemon.h>
 
-#include "agent.h"
 #include "api.h"
+#include "clock.h"
 #include "console.h"
 #include "control.h"
 #include "datapath.h"
 #include "dev.h"
+#include "devjob.h"
 #include "eal_args.h"
-#include "engine.h"
+#include "eal_log.h"
+#include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
 #include "log.h"
-#include "members.h"
 #include "mp.h"
-#include "relay.h"
-#include "state.h"
-#include "worker.h"
+#include "options.h"
+#include "role.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
 #define HPD_CONSOLE_DEFAULT 0
 #endif
-
-struct hpd hpd;
-int hpd_exit_status;
-
-double hpd_uptime(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - hpd.started.tv_sec) + (t.tv_nsec - hpd.started.tv_nsec) / 1e9;
-}
-
-void hpd_shutdown(int status)
-{
-	if (!hpd.stopping)
-		hpd_exit_status = status;
-	hpd.stopping = true;
-	event_base_loopbreak(hpd.base);
-}
-
-static void usage(FILE *f, const char *prog)
-{
-	fprintf(f,
-		"usage: %s [EAL options] -- [options]\n"
-		"  -r, --runtime-dir DIR     control sockets under DIR/<file-prefix>/\n"
-		"                            (default /run/hotplugd for root)\n"
-		"  -s, --socket PATH         this process's control socket\n"
-		"  -n, --name NAME           name shown by ps\n"
-		"      --console             test-plan console on stdin (example> )\n"
-		"      --ping-timeout MS     member liveness deadline (default 250)\n"
-		"      --op-timeout MS       member deadline for attach/detach (default 5000)\n"
-		"      --unresponsive POLICY fence (default) or refuse\n"
-		"      --max-clients N       control connections (default 128)\n"
-		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
-		"      --read-group G        may read (default hotplugd)\n"
-		"      --admin-group G       may change devices (default hotplugd-admin)\n"
-		"      --policy FILE         devargs policy (default /etc/hotplugd/policy.json\n"
-		"                            if present, else built in; see hotplugd(8))\n"
-		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
-		"      --state-file FILE     primary: record devices here and restore them at\n"
-		"                            start (default $STATE_DIRECTORY or /var/lib/hotplugd,\n"
-		"                            then <prefix>/state.json)\n"
-		"      --no-state            no state file\n"
-		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
-		"      --worker io|rxonly    secondary: a data-path worker on the worker lcores\n"
-		"                            (io: forward between port pairs; rxonly: count)\n"
-		"      --worker-ports P,...  ports the worker uses (name patterns, default *)\n"
-		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
-		"  -h, --help, -V, --version\n", prog);
-}
-
-static int parse_int(const char *s, int min, int max, const char *what)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end || v < min || v > max) {
-		fprintf(stderr, "hotplugd: %s must be an integer in [%d, %d]\n", what, min, max);
-		exit(2);
-	}
-	return (int)v;
-}
-
-static bool no_state;
-static enum datapath_mode worker_mode;
-static const char *worker_ports;
-
-static void parse_options(int argc, char **argv)
-{
-	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS };
-	static const struct option opts[] = {
-		{"runtime-dir", required_argument, NULL, 'r'},
-		{"socket", required_argument, NULL, 's'},
-		{"name", required_argument, NULL, 'n'},
-		{"console", no_argument, NULL, O_CONSOLE},
-		{"ping-timeout", required_argument, NULL, O_PING},
-		{"op-timeout", required_argument, NULL, O_OP},
-		{"unresponsive", required_argument, NULL, O_POLICY},
-		{"max-clients", required_argument, NULL, O_MAXCL},
-		{"idle-timeout", required_argument, NULL, O_IDLE},
-		{"read-group", required_argument, NULL, O_RGRP},
-		{"admin-group", required_argument, NULL, O_AGRP},
-		{"log-level", required_argument, NULL, O_LOG},
-		{"policy", required_argument, NULL, O_POLFILE},
-		{"state-file", required_argument, NULL, O_STATE},
-		{"no-state", no_argument, NULL, O_NOSTATE},
-		{"devices", required_argument, NULL, O_DEVICES},
-		{"worker", required_argument, NULL, O_WORKER},
-		{"worker-ports", required_argument, NULL, O_WPORTS},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:s:n:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': hpd.opt.runtime_dir = optarg; break;
-		case 's': hpd.opt.socket_path = optarg; break;
-		case 'n': hpd.opt.name = optarg; break;
-		case O_CONSOLE: hpd.opt.console = true; break;
-		case O_PING: hpd.opt.ping_timeout_ms = parse_int(optarg, 1, 60000, "--ping-timeout"); break;
-		case O_OP: hpd.opt.op_timeout_ms = parse_int(optarg, 1, 600000, "--op-timeout"); break;
-		case O_POLICY:
-			if (strcmp(optarg, "fence") == 0)
-				hpd.opt.policy = HPD_POLICY_FENCE;
-			else if (strcmp(optarg, "refuse") == 0)
-				hpd.opt.policy = HPD_POLICY_REFUSE;
-			else {
-				fprintf(stderr, "hotplugd: --unresponsive is fence or refuse\n");
-				exit(2);
-			}
-			break;
-		case O_MAXCL: hpd.opt.max_clients = parse_int(optarg, 1, 65536, "--max-clients"); break;
-		case O_IDLE: hpd.opt.idle_timeout_ms = parse_int(optarg, 0, 86400000, "--idle-timeout"); break;
-		case O_RGRP: hpd.opt.read_group = optarg; break;
-		case O_AGRP: hpd.opt.admin_group = optarg; break;
-		case O_POLFILE: hpd.opt.policy_file = optarg; break;
-		case O_STATE: hpd.opt.state_file = optarg; break;
-		case O_NOSTATE: no_state = true; break;
-		case O_DEVICES: hpd.opt.devices_file = optarg; break;
-		case O_WORKER:
-			if (strcmp(optarg, "io") == 0)
-				worker_mode = DP_IO;
-			else if (strcmp(optarg, "rxonly") == 0)
-				worker_mode = DP_RXONLY;
-			else {
-				fprintf(stderr, "hotplugd: --worker is io or rxonly\n");
-				exit(2);
-			}
-			break;
-		case O_WPORTS: worker_ports = optarg; break;
-		case O_LOG:
-			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
-				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);
-				exit(2);
-			}
-			break;
-		case 'h': usage(stdout, argv[0]); exit(0);
-		case 'V':
-#ifdef HPD_FAULT_HOOKS
-			printf("hotplugd %s (test build: fault hooks)\n", HPD_VERSION);
-#else
-			printf("hotplugd %s\n", HPD_VERSION);
-#endif
-			exit(0);
-		default: usage(stderr, argv[0]); exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "hotplugd: unexpected argument %s\n", argv[optind]);
-		exit(2);
-	}
-}
-
-static void on_mp(struct inbox_item *it)
-{
-	const struct hpd_mp_msg *m = &it->msg;
-	struct hpd_mp_msg rep;
-
-	if (!hpd_is_primary()) {
-		agent_handle(m);
-		return;
-	}
-	switch (m->h.type) {
-	case HPD_MP_ACK:
-	case HPD_MP_RECEIVED:
-		engine_ack(m);
-		break;
-	case HPD_MP_LEAVE:
-		members_leave(m->h.pid, "stopped");
-		break;
-	case HPD_MP_JOIN_REQ:
-		mp_msg_init(&rep, HPD_MP_JOIN_REP, 0);
-		rep.h.rc = members_join(m->h.pid, m->u.name, !(m->h.flags & HPD_JOIN_NO_SOCKET));
-		if (it->is_request && mp_join_reply(&rep, it->peer) != 0)
-			log_err("join reply to %d failed", m->h.pid);
-		break;
-	default:
-		break;
-	}
-}
 
 /* Pings come from the loop itself, so a stuck loop stops them and systemd
  * restarts the daemon. */
@@ -240,9 +56,7 @@ static void watchdog_init(void)
 
 	if (sd_watchdog_enabled(0, &usec) <= 0)
 		return;
-	usec /= 2;
-	tv.tv_sec = usec / 1000000;
-	tv.tv_usec = usec % 1000000;
+	tv = hpd_ms_timeval(usec / 2 / 1000); /* twice per period */
 	ev = event_new(hpd.base, -1, EV_PERSIST, watchdog_ping, NULL);
 	event_add(ev, &tv);
 	sd_notify(0, "WATCHDOG=1");
@@ -255,8 +69,18 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	hpd_shutdown(0);
 }
 
-/* The policy applies in the primary (it decides every attach), but every
- * process loads it so that status shows what is in force. */
+/* The event bus's other subscriber: systemd's STATUS= line follows what
+ * happens (devices and members come and go). */
+static void status_on_event(const char *event, json_t *params, void *arg)
+{
+	const struct role_ops *role = arg;
+
+	(void)event, (void)params;
+	role->status();
+}
+
+/* The devargs policy applies in the primary (it decides every attach), but
+ * every process loads it so that status shows what is in force. */
 static int load_policy(void)
 {
 	const char *file = hpd.opt.policy_file;
@@ -266,35 +90,13 @@ static int load_policy(void)
 	if (file == NULL && access("/etc/hotplugd/policy.json", F_OK) == 0)
 		file = "/etc/hotplugd/policy.json";
 	if (file) {
-		rc = policy_load(&hpd.policy, file, err, sizeof(err));
+		rc = policy_load(&hpd.devargs_policy, file, err, sizeof(err));
 		if (rc)
 			log_err("policy: %s", err);
 		return rc;
 	}
-	policy_default(&hpd.policy, hpd.socket_dir,
+	policy_default(&hpd.devargs_policy, hpd.socket_dir,
 		       hpd.opt.console && getcwd(cwd, sizeof(cwd)) ? cwd : NULL);
-	return 0;
-}
-
-/* The default state file lives under /var/lib/hotplugd/<prefix>/. */
-static int state_path(char *buf, size_t len)
-{
-	char dir[PATH_MAX];
-
-	const char *base = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
-
-	if (hpd.opt.state_file) {
-		snprintf(buf, len, "%s", hpd.opt.state_file);
-		return 0;
-	}
-	if (base == NULL || *base == '\0')
-		base = "/var/lib/hotplugd";
-	snprintf(dir, sizeof(dir), "%.*s/%.64s", (int)strcspn(base, ":"), base, hpd.prefix);
-	if ((mkdir(base, 0750) < 0 && errno != EEXIST) ||
-	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
-		return -errno;
-	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
-		return -ENAMETOOLONG;
 	return 0;
 }
 
@@ -305,55 +107,122 @@ static int make_group_dir(void)
 	/* Not world-writable: only root creates sockets here. */
 	if (mkdir(hpd.paths.group, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	/* vhost-user, virtio-user and memif sockets go here by default */
-	if (hpd_is_primary() && mkdir(hpd.socket_dir, 0750) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
-void hpd_notify_status(void)
+/* Who this process is and where its sockets go. */
+static int identity_init(const struct role_ops *role)
 {
-	if (hpd_is_primary())
-		sd_notifyf(0, "STATUS=%u devices, %u members", dev_count(), members_count());
+	int rc;
+
+	hpd.pid = getpid();
+	if (hpd.opt.name)
+		snprintf(hpd.name, sizeof(hpd.name), "%s", hpd.opt.name);
 	else
-		sd_notifyf(0, "STATUS=%u devices, primary pid %d", dev_count(), hpd.primary_pid);
+		snprintf(hpd.name, sizeof(hpd.name), "%s-%d", role->name, hpd.pid);
+	rc = hpd_paths_init(&hpd.paths, hpd.opt.runtime_dir, hpd.prefix);
+	if (rc == 0 && hpd.opt.socket_path)
+		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.opt.socket_path);
+	else if (rc == 0)
+		rc = role->socket_path(hpd.sock_path, sizeof(hpd.sock_path));
+	if (rc == 0 && strlen(hpd.paths.group) + sizeof("/sockets") > sizeof(hpd.socket_dir))
+		rc = -ENAMETOOLONG;
+	else
+		snprintf(hpd.socket_dir, sizeof(hpd.socket_dir), "%.*s/sockets",
+			 (int)(sizeof(hpd.socket_dir) - sizeof("/sockets")), hpd.paths.group);
+	if (rc == 0)
+		rc = make_group_dir();
+	if (rc)
+		log_err("runtime directory %s: %s", hpd.paths.group, strerror(-rc));
+	return rc;
+}
+
+/* Ready: answer until a signal, the console's quit or the primary's death. */
+static void serve(const struct role_ops *role)
+{
+	struct event *sigs[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	sigs[0] = evsignal_new(hpd.base, SIGTERM, on_signal, NULL);
+	sigs[1] = evsignal_new(hpd.base, SIGINT, on_signal, NULL);
+	event_add(sigs[0], NULL);
+	event_add(sigs[1], NULL);
+
+	log_notice("%s %s pid %d ready: control socket %s", role->name, hpd.name, hpd.pid,
+		   hpd.sock_path);
+	sd_notify(0, "READY=1");
+	role->status();
+	if (role->ready)
+		role->ready();
+	watchdog_init();
+
+	event_base_dispatch(hpd.base);
+
+	sd_notify(0, "STOPPING=1");
+	event_free(sigs[0]);
+	event_free(sigs[1]);
+}
+
+/* Bottom up: core, dpdk, the role's group side, the data path, front. */
+static int run(const struct role_ops *role, const struct cli_options *cli)
+{
+	int rc;
+
+	/* the device-job thread wakes the loop from its own thread */
+	evthread_use_pthreads();
+	hpd.base = event_base_new();
+	if (hpd.base == NULL || inbox_init(hpd.base, mp_dispatch) != 0 ||
+	    devjob_init(hpd.base) != 0 ||
+	    events_subscribe(status_on_event, (void *)role) != 0) {
+		log_err("event loop: out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = mp_init()) != 0) {
+		log_err("mp channel: %s", strerror(-rc));
+		goto out_jobs;
+	}
+	if ((rc = dev_init()) != 0 || (rc = role->start(hpd.base)) != 0)
+		goto out_mp;
+	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports)) != 0)
+		goto out_role;
+	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
+		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
+		goto out_role;
+	}
+	if (hpd.opt.console && (rc = console_init(hpd.base)) != 0)
+		goto out_control;
+
+	serve(role);
+
+	if (hpd.opt.console)
+		console_fini();
+out_control:
+	control_fini();
+out_role:
+	datapath_fini();
+	role->stop();
+out_mp:
+	mp_fini();
+out_jobs:
+	devjob_fini();
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct event *sigs[2];
-	char **eal_argv, **eal_copy, state_buf[PATH_MAX];
+	struct cli_options cli;
+	const struct role_ops *role;
+	char **eal_argv, **eal_copy;
 	int eal_argc, rc, ours;
-	bool print_only = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &hpd.started);
-	hpd.opt = (struct hpd_options){
-		.console = HPD_CONSOLE_DEFAULT, .ping_timeout_ms = 250, .op_timeout_ms = 5000,
-		.policy = HPD_POLICY_FENCE, .max_clients = 128, .idle_timeout_ms = 60000,
-		.read_group = "hotplugd", .admin_group = "hotplugd-admin",
-	};
-	/* an option of ours that needs no EAL: take it out before parsing */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--print-eal-args") == 0) {
-			print_only = true;
-			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv));
-			argc--;
-			i--;
-		}
-	/* Our options come after "--", like every DPDK application's. */
-	for (ours = 1; ours < argc && strcmp(argv[ours], "--") != 0; ours++)
-		;
-	if (ours < argc) {
-		argv[ours] = argv[0];
-		parse_options(argc - ours, argv + ours);
-		argv[ours] = "--";
-	}
+	ours = options_parse(argc, argv, HPD_CONSOLE_DEFAULT, &cli);
 	eal_argc = eal_args_build(ours, argv, "/sys", &eal_argv);
 	if (eal_argc < 0) {
 		fprintf(stderr, "hotplugd: %s\n", strerror(-eal_argc));
 		return 1;
 	}
-	if (print_only) {
+	if (cli.print_eal_args) {
 		for (int i = 1; i < eal_argc; i++)
 			printf("%s%s", eal_argv[i], i + 1 < eal_argc ? " " : "\n");
 		eal_args_free(eal_argv);
@@ -366,8 +235,10 @@ int main(int argc, char **argv)
 	/* rte_eal_init() reorders the array it is given: hand it a copy of
 	 * the pointers and keep ours to free them */
 	eal_copy = calloc(eal_argc + 1, sizeof(*eal_copy));
-	if (eal_copy == NULL)
+	if (eal_copy == NULL) {
+		eal_args_free(eal_argv);
 		return 1;
+	}
 	memcpy(eal_copy, eal_argv, eal_argc * sizeof(*eal_copy));
 	if (rte_eal_init(eal_argc, eal_copy) < 0) {
 		log_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
@@ -376,115 +247,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	hpd.role = rte_eal_process_type() == RTE_PROC_PRIMARY ? HPD_PRIMARY : HPD_SECONDARY;
-	hpd.pid = getpid();
-	if (hpd.opt.name)
-		snprintf(hpd.name, sizeof(hpd.name), "%s", hpd.opt.name);
-	else
-		snprintf(hpd.name, sizeof(hpd.name), "%s-%d",
-			 hpd_is_primary() ? "primary" : "secondary", hpd.pid);
+	role = hpd_is_primary() ? &role_primary : &role_secondary;
 
-	rc = hpd_paths_init(&hpd.paths, hpd.opt.runtime_dir, hpd.prefix);
-	if (rc == 0 && hpd.opt.socket_path)
-		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.opt.socket_path);
-	else if (rc == 0 && hpd_is_primary())
-		snprintf(hpd.sock_path, sizeof(hpd.sock_path), "%s", hpd.paths.primary);
-	else if (rc == 0)
-		rc = hpd_paths_member(&hpd.paths, hpd.pid, hpd.sock_path, sizeof(hpd.sock_path));
-	if (rc == 0 && strlen(hpd.paths.group) + sizeof("/sockets") > sizeof(hpd.socket_dir))
-		rc = -ENAMETOOLONG;
-	else
-		snprintf(hpd.socket_dir, sizeof(hpd.socket_dir), "%.*s/sockets",
-			 (int)(sizeof(hpd.socket_dir) - sizeof("/sockets")), hpd.paths.group);
+	rc = identity_init(role);
 	if (rc == 0)
-		rc = make_group_dir();
-	if (rc) {
-		log_err("runtime directory %s: %s", hpd.paths.group, strerror(-rc));
-		goto out_eal;
-	}
-	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
-	if (hpd_is_primary() && !no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
-		log_err("state file: %s", strerror(-rc));
-		goto out_eal;
-	}
-	state_init(hpd_is_primary() && !no_state ? state_buf : NULL);
-	if (load_policy() != 0) {
+		rc = api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
+	if (rc == 0 && role->configure)
+		rc = role->configure(&cli);
+	if (rc == 0 && load_policy() != 0)
 		rc = -EINVAL;
-		goto out_eal;
-	}
+	if (rc == 0)
+		rc = run(role, &cli);
 
-	/* the device worker wakes the loop from its own thread */
-	evthread_use_pthreads();
-	hpd.base = event_base_new();
-	if (hpd.base == NULL || inbox_init(hpd.base, on_mp) != 0 ||
-	    worker_init(hpd.base) != 0) {
-		log_err("event loop: out of memory");
-		rc = -ENOMEM;
-		goto out_eal;
-	}
-	if ((rc = mp_init()) != 0) {
-		log_err("mp channel: %s", strerror(-rc));
-		goto out_eal;
-	}
-	if ((rc = dev_init()) != 0)
-		goto out_mp;
-	if (hpd_is_primary()) {
-		members_init(hpd.base);
-		engine_init(hpd.base);
-	} else {
-		relay_init(hpd.base);
-		if ((rc = agent_start(hpd.base)) != 0)
-			goto out_mp;
-	}
-	if (worker_mode != DP_NONE && hpd_is_primary()) {
-		log_err("--worker: the data path runs in secondaries; this process is the primary");
-		rc = -EINVAL;
-		goto out_agent;
-	}
-	if ((rc = datapath_init(worker_mode, worker_ports)) != 0)
-		goto out_agent;
-	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
-		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
-		goto out_agent;
-	}
-	if (hpd.opt.console && (rc = console_init(hpd.base)) != 0)
-		goto out_control;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigs[0] = evsignal_new(hpd.base, SIGTERM, on_signal, NULL);
-	sigs[1] = evsignal_new(hpd.base, SIGINT, on_signal, NULL);
-	event_add(sigs[0], NULL);
-	event_add(sigs[1], NULL);
-
-	log_notice("%s %s pid %d ready: control socket %s", hpd_is_primary() ? "primary" :
-		   "secondary", hpd.name, hpd.pid, hpd.sock_path);
-	sd_notify(0, "READY=1");
-	hpd_notify_status();
-	if (hpd_is_primary())
-		state_restore(hpd.opt.devices_file);
-	watchdog_init();
-
-	event_base_dispatch(hpd.base);
-
-	sd_notify(0, "STOPPING=1");
-	event_free(sigs[0]);
-	event_free(sigs[1]);
-	if (hpd.opt.console)
-		console_fini();
-out_control:
-	control_fini();
-out_agent:
-	datapath_fini();
-	if (!hpd_is_primary()) {
-		agent_stop();
-		relay_fini();
-	} else {
-		engine_fini();
-		members_fini();
-	}
-out_mp:
-	mp_fini();
-	worker_fini();
-out_eal:
 	rte_eal_cleanup();
 	free(eal_copy);
 	eal_args_free(eal_argv);

@@ -19,34 +19,32 @@ int local_errno(int rc)
 	return rc == -1 ? -EIO : rc;
 }
 
-int local_parse_name(const char *devargs, char *name, size_t len)
+static bool bus_is_vdev(const struct rte_bus *bus)
+{
+	return bus != NULL && strcmp(rte_bus_name(bus), "vdev") == 0;
+}
+
+int local_parse(const char *devargs, struct local_devargs *out)
 {
 	struct rte_devargs da;
 
 	memset(&da, 0, sizeof(da));
 	if (rte_devargs_parse(&da, devargs) != 0)
 		return -EINVAL;
-	snprintf(name, len, "%s", da.name);
+	snprintf(out->name, sizeof(out->name), "%s", da.name);
+	out->vdev = bus_is_vdev(da.bus);
 	rte_devargs_reset(&da);
 	return 0;
 }
 
-static bool bus_is_vdev(const struct rte_bus *bus)
+int local_parse_name(const char *devargs, char *name, size_t len)
 {
-	return bus != NULL && strcmp(rte_bus_name(bus), "vdev") == 0;
-}
+	struct local_devargs d;
+	int rc = local_parse(devargs, &d);
 
-bool local_is_vdev(const char *devargs)
-{
-	struct rte_devargs da;
-	bool vdev;
-
-	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
-		return false;
-	vdev = bus_is_vdev(da.bus);
-	rte_devargs_reset(&da);
-	return vdev;
+	if (rc == 0)
+		snprintf(name, len, "%s", d.name);
+	return rc;
 }
 
 static struct rte_device *find(const char *name, uint16_t *port)

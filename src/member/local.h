@@ -16,14 +16,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 /* A driver's return as 0 or a negative errno: a positive value is an errno,
  * and the bare -1 many drivers return is EIO, not EPERM. */
 int local_errno(int rc);
-/* Device name as DPDK's bus parser sees it ("net_null0", "0000:00:04.0").
- * -EINVAL if devargs do not parse. */
+/* What the EAL's own parser makes of devargs, parsed once per operation. */
+struct local_devargs {
+	char name[HPD_NAME_MAX + 1]; /* the device name ("net_null0", "0000:00:04.0") */
+	bool vdev;     /* a vdev (else the EAL's fan-out owns the device) */
+};
+/* -EINVAL if devargs do not parse. */
+int local_parse(const char *devargs, struct local_devargs *out);
+/* Only the device name (see local_parse). */
 int local_parse_name(const char *devargs, char *name, size_t len);
-/* The devargs name a vdev (else the EAL's fan-out owns the device). */
-bool local_is_vdev(const char *devargs);
 /* The device's first port; -ENOENT if this process has no such device. */
 int local_find(const char *name, uint16_t *port);
 /* vdev: probe here. Other buses: 0 if the EAL brought it here, -ENODEV. */

@@ -15,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/queue.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -24,6 +23,7 @@
 
 #include "hotplugd/member.h"
 #include "local.h"
+#include "pidfd.h"
 #include "ports.h"
 #include "proto.h"
 
@@ -149,7 +149,7 @@ int hpd_member_join(const struct hpd_member_conf *conf, struct hpd_member **out)
 		goto fail;
 	}
 	m->primary_pid = pid;
-	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	m->pidfd = hpd_pidfd_open(pid);
 	if (m->pidfd < 0 || (rc = watch(m->epfd, m->pidfd)) != 0) {
 		rc = m->pidfd < 0 ? -errno : rc;
 		proto_leave();

@@ -148,11 +148,6 @@ void ports_local_attached(uint16_t port)
 	__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
 }
 
-bool ports_local_is_attached(uint16_t port)
-{
-	return port < RTE_MAX_ETHPORTS && __atomic_load_n(&local_ok[port], __ATOMIC_ACQUIRE);
-}
-
 int ports_readers_init(unsigned n)
 {
 	size_t sz;

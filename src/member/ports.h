@@ -71,7 +71,6 @@ bool ports_queues_here(uint16_t port);
 /* The port was attached here / is attached no more (the latter does not
  * wait: see ports_quiesce). */
 void ports_local_attached(uint16_t port);
-bool ports_local_is_attached(uint16_t port);
 
 /* Readers: up to n polling threads, ids 0..n-1. */
 int ports_readers_init(unsigned n);

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <rte_lcore.h>
+
+#include "hotplugd.h"
+#include "log.h"
+#include "devjob.h"
+
+struct devjob {
+	STAILQ_ENTRY(devjob) next;
+	devjob_fn fn;
+	devjob_done_t done;
+	void *arg;
+	int rc;
+	char reason[HPD_REASON_MAX + 64];
+};
+
+static pthread_t thread;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static STAILQ_HEAD(, devjob) todo = STAILQ_HEAD_INITIALIZER(todo),
+	finished = STAILQ_HEAD_INITIALIZER(finished);
+static struct event *completion;
+static unsigned outstanding; /* loop thread only */
+static bool stop;
+static void (*busy_begin)(void), (*busy_end)(void);
+
+void devjob_on_busy(void (*begin)(void), void (*end)(void))
+{
+	busy_begin = begin;
+	busy_end = end;
+}
+
+static void *run(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct devjob *j;
+
+		while (STAILQ_EMPTY(&todo) && !stop)
+			pthread_cond_wait(&wake, &lock);
+		if (stop)
+			break;
+		j = STAILQ_FIRST(&todo);
+		STAILQ_REMOVE_HEAD(&todo, next);
+		pthread_mutex_unlock(&lock);
+		j->rc = j->fn(j->arg, j->reason, sizeof(j->reason));
+		pthread_mutex_lock(&lock);
+		STAILQ_INSERT_TAIL(&finished, j, next);
+		event_active(completion, 0, 0); /* thread-safe: evthread is on */
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static void on_completion(evutil_socket_t fd, short what, void *unused)
+{
+	struct devjob *j;
+
+	(void)fd, (void)what, (void)unused;
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		j = STAILQ_FIRST(&finished);
+		if (j)
+			STAILQ_REMOVE_HEAD(&finished, next);
+		pthread_mutex_unlock(&lock);
+		if (j == NULL)
+			break;
+		if (--outstanding == 0 && busy_end)
+			busy_end();
+		j->done(j->arg, j->rc, j->reason);
+		free(j);
+	}
+}
+
+int devjob_init(struct event_base *base)
+{
+	completion = event_new(base, -1, 0, on_completion, NULL);
+	if (completion == NULL)
+		return -ENOMEM;
+	/* DPDK's control-thread helper keeps the thread off the data-path
+	 * lcores, like its own service threads. */
+	if (rte_ctrl_thread_create(&thread, "hpd-devjob", NULL, run, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+void devjob_fini(void)
+{
+	pthread_mutex_lock(&lock);
+	stop = true;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+	if (completion) {
+		pthread_join(thread, NULL);
+		event_free(completion);
+	}
+}
+
+void devjob_submit(devjob_fn fn, devjob_done_t done, void *arg)
+{
+	struct devjob *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		done(arg, -ENOMEM, "out of memory");
+		return;
+	}
+	j->fn = fn;
+	j->done = done;
+	j->arg = arg;
+	/* reads during the job see the table as it was before it */
+	if (outstanding++ == 0 && busy_begin)
+		busy_begin();
+	pthread_mutex_lock(&lock);
+	STAILQ_INSERT_TAIL(&todo, j, next);
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&lock);
+}
+
+bool devjob_busy(void)
+{
+	return outstanding > 0;
+}

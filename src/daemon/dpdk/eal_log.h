@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK's log goes through us so that an operation's error can carry the
+ * driver's own words: capture is per thread (the device-job thread's
+ * probe does not mix with the loop's).
+ */
+#ifndef HPD_EAL_LOG_H
+#define HPD_EAL_LOG_H
+
+int eal_log_init(void);
+void eal_log_capture_begin(void);
+/* Most relevant error line logged since begin(), or "" */
+const char *eal_log_capture_end(void);
+
+#endif

@@ -1,0 +1,936 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "dev.h"
+#include "devargs.h"
+#include "devjob.h"
+#include "eal_args.h"
+#include "engine.h"
+#include "events.h"
+#include "hotplugd.h"
+#include "inbox.h"
+#include "log.h"
+#include "members.h"
+#include "mp.h"
+#include "ports.h"
+
+enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
+
+struct ack {
+	pid_t pid;
+	enum ack_state st;
+	bool received; /* the member's mp thread saw the message */
+	bool fencing;  /* SIGKILLed: waiting for its pidfd to report the exit */
+	int rc;
+	char reason[HPD_REASON_MAX + 1];
+};
+
+struct op;
+typedef void (*phase_t)(struct op *op);
+
+struct op {
+	TAILQ_ENTRY(op) next;
+	enum op_kind kind;
+	char arg[HPD_DEVARGS_MAX + 1];
+	char devargs[HPD_DEVARGS_MAX + 1]; /* for rollback re-attach */
+	struct local_devargs parsed; /* arg (attach) or devargs (detach), parsed once */
+	char port_arg[8]; /* QUIESCE's argument */
+	bool eal_fanout; /* the EAL carries it to members (not vdev) */
+	uint16_t port;
+	bool was_started;
+	struct op_origin origin;
+	struct op_result res;
+	/* the round in progress */
+	const char *round_what;
+	int round_ms;
+	uint64_t seq;
+	struct ack *acks;
+	unsigned nacks, waiting;
+	phase_t after_round;
+	/* the local step in progress (on the device-job thread) */
+	int local;
+	const char *local_arg;
+	phase_t after_local;
+	int local_rc;
+	char local_reason[HPD_REASON_MAX + 64];
+	struct timespec t0;
+	op_done_t done;
+	void *done_arg;
+};
+
+static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct op *current;
+static struct event *round_timer, *receipt_timer, *fence_timer, *kick;
+
+/* How long a fenced member may take to die before we go on without its
+ * exit: a process in uninterruptible sleep can outlive SIGKILL. */
+#define FENCE_DEADLINE_MS 3000
+static uint64_t next_seq;
+static struct event_base *evbase;
+static unsigned queued;
+static engine_commit_t commit;
+
+const char *op_kind_name(enum op_kind k)
+{
+	static const char *const n[] = {"attach", "detach", "start", "stop"};
+
+	return n[k];
+}
+
+void engine_on_commit(engine_commit_t fn)
+{
+	commit = fn;
+}
+
+static json_t *origin_json(const struct op_origin *o)
+{
+	json_t *j = json_pack("{s:i, s:i, s:s}", "pid", o->pid, "uid", o->uid,
+			      "comm", o->comm);
+
+	if (o->via)
+		json_object_set_new(j, "via", json_integer(o->via));
+	if (o->request_id)
+		json_object_set(j, "request_id", o->request_id);
+	return j;
+}
+
+static void publish(struct op *op, const char *event)
+{
+	json_t *d = json_pack("{s:s, s:o}", "device", op->res.name,
+			      "origin", origin_json(&op->origin));
+
+	if (op->res.port >= 0)
+		json_object_set_new(d, "port", json_integer(op->res.port));
+	if (op->res.rc) {
+		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
+		json_object_set_new(d, "reason", json_string(op->res.reason));
+	}
+	events_publish(event, d);
+}
+
+static void answer(void *arg);
+
+/* A change is answered once it is also committed (on disk, with the state
+ * file): a client told "attached" gets the device back after a restart. */
+static void finish(struct op *op)
+{
+	if (op->res.rc == 0 && commit)
+		commit(answer, op);
+	else
+		answer(op);
+}
+
+static void answer(void *arg)
+{
+	struct op *op = arg;
+
+	op->res.ms = hpd_ms_since(&op->t0);
+	if (op->res.rc)
+		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
+			   op->arg, op->origin.pid, op->res.ms, op->res.reason);
+	else
+		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
+			 op->arg, op->origin.pid, op->res.ms, op->res.members);
+	op->done(&op->res, op->done_arg);
+	json_decref(op->origin.request_id);
+	free(op->acks);
+	free(op);
+	current = NULL;
+	if (!TAILQ_EMPTY(&queue))
+		event_active(kick, 0, 0);
+}
+
+static void fail(struct op *op, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct op *op, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	op->res.rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(op->res.reason, sizeof(op->res.reason), fmt, ap);
+	va_end(ap);
+	finish(op);
+}
+
+/* ---- rounds ------------------------------------------------------------ */
+
+static void round_done(struct op *op)
+{
+	log_debug("%s %s: %s round done at %.2f ms", op_kind_name(op->kind), op->res.name,
+		  op->round_what, hpd_ms_since(&op->t0));
+	evtimer_del(round_timer);
+	evtimer_del(receipt_timer);
+	evtimer_del(fence_timer);
+	op->after_round(op);
+}
+
+/*
+ * Broadcast one message and collect an ack from every member, then run
+ * next. The op may be over when this returns (no member to wait for, or
+ * out of memory): callers do nothing after it. Members already fenced are
+ * not waited for; with --unresponsive refuse an operation never starts
+ * while a member is unresponsive (see ping_begin), so nothing more is
+ * queued on a hung member's socket than the ping that found it.
+ */
+static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
+			int timeout_ms, const char *what, phase_t next)
+{
+	struct hpd_mp_msg m;
+	struct member *mb;
+	struct timeval tv;
+	unsigned n = 0;
+	int rc;
+
+	free(op->acks);
+	op->acks = calloc(members_count() + 1, sizeof(*op->acks));
+	if (op->acks == NULL) {
+		op->nacks = op->waiting = 0;
+		fail(op, -ENOMEM, "%s: out of memory", what);
+		return;
+	}
+	TAILQ_FOREACH(mb, &members, next) {
+		/* fenced: dying; unresponsive (--unresponsive refuse): its messages wait
+		 * in its queue and run in order when it wakes up */
+		if (mb->state != MEMBER_HEALTHY)
+			continue;
+		op->acks[n].pid = mb->pid;
+		op->acks[n].st = ACK_WAIT;
+		n++;
+	}
+	op->nacks = op->waiting = n;
+	op->seq = ++next_seq;
+	op->round_what = what;
+	op->round_ms = timeout_ms;
+	op->after_round = next;
+	if (n > op->res.members)
+		op->res.members = n;
+	if (n == 0) {
+		next(op);
+		return;
+	}
+	mp_msg_init(&m, type, op->seq);
+	if (arg)
+		snprintf(m.u.arg, sizeof(m.u.arg), "%s", arg);
+	rc = mp_broadcast(&m);
+	if (rc)
+		log_err("%s: mp broadcast: %s", what, strerror(-rc));
+	/* deadlines count from now, not from when the loop last woke */
+	event_base_update_cache_time(evbase);
+	tv = hpd_ms_timeval(timeout_ms);
+	evtimer_add(round_timer, &tv);
+	/* Liveness: every member's mp thread must at least confirm receipt
+	 * within the ping deadline, however long the work itself may take. */
+	if (type != HPD_MP_PING && hpd.opt.ping_timeout_ms < timeout_ms) {
+		tv = hpd_ms_timeval(hpd.opt.ping_timeout_ms);
+		evtimer_add(receipt_timer, &tv);
+	}
+}
+
+static struct ack *find_ack(struct op *op, pid_t pid)
+{
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].pid == pid)
+			return &op->acks[i];
+	return NULL;
+}
+
+/* Give fenced members FENCE_DEADLINE_MS to die (fence_timeout). */
+static void fence_deadline(void)
+{
+	struct timeval tv = hpd_ms_timeval(FENCE_DEADLINE_MS);
+
+	evtimer_add(fence_timer, &tv);
+}
+
+/* Members still owing an answer (or, for the receipt deadline, even the
+ * receipt) are unresponsive: fence them, or fail the round (refuse). */
+static void overdue(bool receipt_only)
+{
+	struct op *op = current;
+	bool fencing = false;
+
+	if (op == NULL || op->waiting == 0)
+		return;
+	for (unsigned i = 0; i < op->nacks; i++) {
+		struct ack *a = &op->acks[i];
+		char why[96];
+
+		if (a->st != ACK_WAIT || a->fencing || (receipt_only && a->received))
+			continue;
+		members_unresponsive(a->pid);
+		if (hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE) {
+			snprintf(why, sizeof(why), "no answer to %s within the deadline",
+				 op->round_what);
+			members_fence(a->pid, why);
+			op->res.fenced++;
+			/* Go on only once it is gone: until its process has
+			 * exited its mp socket still takes messages, and the
+			 * next step may wait on every secondary (DPDK's
+			 * mp_malloc_sync when the heap grows). */
+			a->fencing = fencing = true;
+			continue;
+		}
+		a->st = ACK_FAIL;
+		a->rc = -ETIMEDOUT;
+		snprintf(a->reason, sizeof(a->reason), "no answer to %s within %d ms",
+			 op->round_what, receipt_only ? hpd.opt.ping_timeout_ms : op->round_ms);
+		op->waiting--;
+	}
+	if (fencing)
+		fence_deadline();
+	if (op->waiting == 0)
+		round_done(op);
+}
+
+/* A fenced member that has not died in time: go on without its exit. */
+static void fence_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct op *op = current;
+
+	(void)fd, (void)what, (void)arg;
+	if (op == NULL)
+		return;
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].st == ACK_WAIT && op->acks[i].fencing) {
+			log_err("fenced member %d has not exited after %d ms; going on",
+				op->acks[i].pid, FENCE_DEADLINE_MS);
+			op->acks[i].st = ACK_GONE;
+			op->waiting--;
+		}
+	if (op->waiting == 0)
+		round_done(op);
+}
+
+static void round_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	overdue(false);
+}
+
+static void receipt_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	overdue(true);
+}
+
+/* HPD_MP_ACK and HPD_MP_RECEIVED */
+static void on_ack(const struct inbox_item *it)
+{
+	const struct hpd_mp_msg *m = &it->msg;
+	struct op *op = current;
+	struct ack *a;
+
+	members_touch(m->h.pid);
+	if (op == NULL || op->waiting == 0 || m->h.seq != op->seq)
+		return; /* a late answer: it still proves the member is alive */
+	a = find_ack(op, m->h.pid);
+	if (a == NULL || a->st != ACK_WAIT || a->fencing)
+		return;
+	a->received = true;
+	if (m->h.type == HPD_MP_RECEIVED)
+		return;
+	if (m->h.rc == -ETIMEDOUT && hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE) {
+		/* it answered, but its workers would not let go in time:
+		 * handled like a member that does not answer (and waited for
+		 * until it is gone, as in overdue()) */
+		members_fence(m->h.pid, m->u.reason);
+		op->res.fenced++;
+		a->fencing = true;
+		fence_deadline();
+		return;
+	}
+	a->st = m->h.rc ? ACK_FAIL : ACK_OK;
+	a->rc = m->h.rc;
+	snprintf(a->reason, sizeof(a->reason), "%s", m->u.reason);
+	if (--op->waiting == 0)
+		round_done(op);
+}
+
+/* members.c: a member left (exited, was fenced or said goodbye). */
+static void member_gone(pid_t pid)
+{
+	struct op *op = current;
+	struct ack *a;
+
+	if (op == NULL || op->waiting == 0)
+		return;
+	a = find_ack(op, pid);
+	if (a == NULL || a->st != ACK_WAIT)
+		return;
+	a->st = ACK_GONE;
+	if (--op->waiting == 0)
+		round_done(op);
+}
+
+/* First member failure of the last round into the result; true if any. */
+static bool round_failed(struct op *op)
+{
+	for (unsigned i = 0; i < op->nacks; i++) {
+		struct ack *a = &op->acks[i];
+		struct member *mb;
+
+		if (a->st != ACK_FAIL)
+			continue;
+		mb = members_find(a->pid);
+		op->res.rc = a->rc ? a->rc : -EIO;
+		op->res.member = a->pid;
+		snprintf(op->res.member_name, sizeof(op->res.member_name), "%s",
+			 mb ? mb->name : "?");
+		snprintf(op->res.reason, sizeof(op->res.reason),
+			 "member %d (%s) failed to %s %s: %s", a->pid,
+			 op->res.member_name, op->round_what, op->res.name,
+			 a->reason[0] ? a->reason : strerror(-op->res.rc));
+		return true;
+	}
+	return false;
+}
+
+/* A member that failed to roll back cannot be trusted to match the group:
+ * fence it whatever --unresponsive says, so it restarts and re-syncs. One
+ * that only did not answer in time (--unresponsive refuse) is not fenced:
+ * it runs the queued operation and its rollback in order once it wakes
+ * up, and no change is allowed until it answers. */
+static void fence_rollback_failures(struct op *op)
+{
+	for (unsigned i = 0; i < op->nacks; i++)
+		if (op->acks[i].st == ACK_FAIL && op->acks[i].rc != -ETIMEDOUT) {
+			members_fence(op->acks[i].pid, "rollback failed in this member");
+			op->res.fenced++;
+		}
+}
+
+/* With --unresponsive refuse, an unresponsive member blocks every change. */
+static bool refuse_for_unresponsive(struct op *op)
+{
+	struct member *mb;
+
+	if (hpd.opt.unresponsive != HPD_UNRESPONSIVE_REFUSE)
+		return false;
+	TAILQ_FOREACH(mb, &members, next)
+		if (mb->state == MEMBER_UNRESPONSIVE) {
+			op->res.member = mb->pid;
+			snprintf(op->res.member_name, sizeof(op->res.member_name), "%s", mb->name);
+			fail(op, -EHOSTDOWN, "member %d (%s) is unresponsive; policy 'refuse' "
+			     "allows no change until it answers or leaves", mb->pid, mb->name);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Every member must answer before the primary changes anything, whatever
+ * --unresponsive says: the primary's own step can itself wait on every secondary (a
+ * probe or a start that grows DPDK's heap sends mp_malloc_sync to all of
+ * them and fails with ENOMEM after 5 s if one is frozen; the EAL's PCI
+ * path and net_tap's fd sync do the same). Members answer pings from
+ * DPDK's mp thread, so this costs one parallel round trip.
+ */
+static void ping_begin(struct op *op, phase_t next)
+{
+	if (refuse_for_unresponsive(op))
+		return;
+	round_begin(op, HPD_MP_PING, NULL, hpd.opt.ping_timeout_ms, "ping", next);
+}
+
+static bool ping_failed(struct op *op)
+{
+	if (!round_failed(op))
+		return false;
+	op->res.rc = -EHOSTDOWN;
+	finish(op);
+	return true;
+}
+
+/* ---- local steps: on the device-job thread, so the loop never blocks -- */
+
+enum local_step { L_ATTACH, L_DETACH, L_START, L_STOP };
+
+static int local_job(void *arg, char *reason, size_t len)
+{
+	struct op *op = arg;
+
+	switch (op->local) {
+	case L_ATTACH: /* op->parsed is local_arg's parse */
+		return dev_attach(op->local_arg, &op->parsed, reason, len);
+	case L_DETACH:
+		return dev_detach(op->res.name, reason, len);
+	case L_START:
+		return dev_start(op->port, reason, len);
+	case L_STOP:
+		return dev_stop(op->port, reason, len);
+	}
+	return -EINVAL;
+}
+
+static void local_done(void *arg, int rc, const char *reason)
+{
+	struct op *op = arg;
+
+	op->local_rc = rc;
+	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
+	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
+		  hpd_ms_since(&op->t0));
+	op->after_local(op);
+}
+
+static void local(struct op *op, enum local_step step, const char *arg, phase_t next)
+{
+	op->local = step;
+	op->local_arg = arg;
+	op->after_local = next;
+	devjob_submit(local_job, local_done, op);
+}
+
+/* The local step's failure becomes the operation's answer. */
+static bool local_failed(struct op *op)
+{
+	if (op->local_rc == 0)
+		return false;
+	op->res.rc = op->local_rc;
+	snprintf(op->res.reason, sizeof(op->res.reason), "%s", op->local_reason);
+	return true;
+}
+
+/* ---- attach ------------------------------------------------------------ *
+ * attach_begin      parse once, devargs policy, PCI check, EEXIST
+ * -> ping round     attach_pinged
+ * -> local probe    attach_probed            (the primary's EAL: vdev here,
+ *                                             other buses to every member)
+ * -> attach round   attach_fanned_out        ok: device.attached, answer
+ * on a member's failure, rollback:
+ *    vdev:          detach round -> attach_rolled_back
+ *    EAL-carried:   attach_rolled_back at once (the EAL's remove is group-wide)
+ * -> local detach   attach_rolled_back_here  device.rolled_back, answer
+ */
+
+/* A rollback's last (local) step is over: the answer is still the
+ * original failure; the local step's own is only logged. */
+static void rollback_over(struct op *op, const char *step)
+{
+	if (op->local_rc)
+		log_err("%s %s: %s", step, op->res.name, op->local_reason);
+	op->res.rolled_back = true;
+	publish(op, "device.rolled_back");
+	finish(op);
+}
+
+static void attach_rolled_back_here(struct op *op)
+{
+	rollback_over(op, "rollback: local detach of");
+}
+
+static void attach_rolled_back(struct op *op)
+{
+	fence_rollback_failures(op);
+	local(op, L_DETACH, NULL, attach_rolled_back_here);
+}
+
+static void attach_fanned_out(struct op *op)
+{
+	if (round_failed(op) && op->eal_fanout) {
+		/* the EAL's own remove takes it out of every process */
+		attach_rolled_back(op);
+		return;
+	}
+	if (op->res.rc) {
+		/* the rollback round's own failures are fenced, not answered:
+		 * the original failure stays the answer */
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms,
+			    "detach", attach_rolled_back);
+		return;
+	}
+	publish(op, "device.attached");
+	finish(op);
+}
+
+static void attach_probed(struct op *op)
+{
+	uint16_t port;
+
+	if (local_failed(op)) {
+		finish(op);
+		return;
+	}
+	if (dev_port_by_name(op->res.name, &port) == 0)
+		op->res.port = port;
+	round_begin(op, HPD_MP_ATTACH, op->arg, hpd.opt.op_timeout_ms, "attach",
+		    attach_fanned_out);
+}
+
+static void attach_pinged(struct op *op)
+{
+	if (ping_failed(op))
+		return;
+	local(op, L_ATTACH, op->arg, attach_probed);
+}
+
+/* PCI safety: never probe a device the kernel holds, or one that is not
+ * there; say which and what to do instead of DPDK's generic failure. */
+static int pci_check(const char *name, char *reason, size_t len)
+{
+	char addr[HPD_PCI_ADDR_LEN], drv[64];
+	int rc;
+
+	if (!hpd_pci_addr_canon(name, addr))
+		return 0;
+	rc = eal_pci_driver("/sys", addr, drv, sizeof(drv));
+	if (rc == -ENOENT) {
+		snprintf(reason, len, "no PCI device %s on this host", addr);
+		return -ENODEV;
+	}
+	if (rc == 0 && !eal_pci_driver_is_user(drv)) {
+		snprintf(reason, len, "%s is %s%s; bind it to vfio-pci or uio_pci_generic first",
+			 addr, *drv ? "bound to kernel driver " : "not bound to any driver", drv);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void attach_begin(struct op *op)
+{
+	char route[32];
+	uint16_t port;
+	int rc;
+
+	rc = dev_parse(op->arg, &op->parsed, op->res.reason, sizeof(op->res.reason));
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	snprintf(op->res.name, sizeof(op->res.name), "%s", op->parsed.name);
+	op->eal_fanout = dev_eal_fanout(&op->parsed);
+	policy_default_route_iface("/proc/net/route", route, sizeof(route));
+	rc = policy_check(&hpd.devargs_policy, op->arg, route, op->res.reason,
+			  sizeof(op->res.reason));
+	if (rc == 0)
+		rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason));
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return;
+	}
+	/* DPDK 22.11 "succeeds" on a duplicate probe and replaces the stored
+	 * devargs; checked here, inside the serialized queue, it is race-free. */
+	if (dev_port_by_name(op->res.name, &port) == 0) {
+		op->res.port = port;
+		fail(op, -EEXIST, "device %s is already attached (port %u)",
+		     op->res.name, port);
+		return;
+	}
+	ping_begin(op, attach_pinged);
+}
+
+/* ---- detach ------------------------------------------------------------ *
+ * detach_begin      resolve, remember devargs and whether started
+ * -> ping round     detach_pinged
+ * -> [started: quiesce (below) -> detach_quiesced -> local stop]
+ *                   detach_stopped           port.stopped if it was started
+ * vdev:        -> detach round   detach_fanned_out
+ *              -> local detach   detach_removed     device.detached, answer
+ * EAL-carried: -> local detach   detach_eal_removed (the EAL's remove)
+ *              -> detach round   detach_verified    device.detached, answer
+ * on a failure, rollback: detach_rollback: attach round -> detach_rolled_back
+ *   -> [was started: local start] -> detach_over   device.rolled_back, answer
+ */
+
+static void detach_over(struct op *op)
+{
+	rollback_over(op, "rollback of detach");
+}
+
+static void detach_rolled_back(struct op *op)
+{
+	fence_rollback_failures(op);
+	op->local_rc = 0;
+	if (op->was_started)
+		local(op, L_START, NULL, detach_over);
+	else
+		detach_over(op);
+}
+
+/* The failure in res stays the answer (round_begin does not touch it, and
+ * the op may be over when it returns: nothing may follow it here). */
+static void detach_rollback(struct op *op)
+{
+	round_begin(op, HPD_MP_ATTACH, op->devargs, hpd.opt.op_timeout_ms, "attach",
+		    detach_rolled_back);
+}
+
+static void detach_removed(struct op *op)
+{
+	if (local_failed(op)) {
+		detach_rollback(op);
+		return;
+	}
+	publish(op, "device.detached");
+	finish(op);
+}
+
+static void detach_fanned_out(struct op *op)
+{
+	if (round_failed(op)) {
+		detach_rollback(op);
+		return;
+	}
+	local(op, L_DETACH, NULL, detach_removed);
+}
+
+/* EAL-carried devices: the primary's rte_dev_remove() already went round
+ * the group; this round only confirms every member lost the device. */
+static void detach_verified(struct op *op)
+{
+	if (round_failed(op)) {
+		fence_rollback_failures(op); /* a member that kept it is stale */
+		log_err("detach %s: %s", op->res.name, op->res.reason);
+		local(op, L_ATTACH, op->devargs, detach_over);
+		return;
+	}
+	publish(op, "device.detached");
+	finish(op);
+}
+
+static void detach_eal_removed(struct op *op)
+{
+	if (local_failed(op)) { /* the EAL rolled back by itself */
+		finish(op);
+		return;
+	}
+	round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+		    detach_verified);
+}
+
+static void detach_stopped(struct op *op)
+{
+	if (op->local_rc && op->local_rc != -EALREADY) {
+		local_failed(op);
+		finish(op);
+		return;
+	}
+	if (op->was_started)
+		publish(op, "port.stopped");
+	if (op->eal_fanout)
+		local(op, L_DETACH, NULL, detach_eal_removed);
+	else
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+			    detach_fanned_out);
+}
+
+/* Workers everywhere let go of the port before the primary stops it (a
+ * stop frees queues a secondary may be polling). */
+static void quiesce_begin(struct op *op, phase_t next)
+{
+	snprintf(op->port_arg, sizeof(op->port_arg), "%u", op->port);
+	op->res.quiesce_ms = -hpd_ms_since(&op->t0);
+	ports_set_ready(op->port, false);
+	round_begin(op, HPD_MP_QUIESCE, op->port_arg, hpd.opt.op_timeout_ms, "quiesce", next);
+}
+
+/* A member that could not confirm (--unresponsive refuse): the port stays as it
+ * was, usable again. */
+static bool quiesce_failed(struct op *op)
+{
+	op->res.quiesce_ms += hpd_ms_since(&op->t0);
+	if (!round_failed(op))
+		return false;
+	ports_set_ready(op->port, true);
+	finish(op);
+	return true;
+}
+
+static void detach_quiesced(struct op *op)
+{
+	if (quiesce_failed(op))
+		return;
+	local(op, L_STOP, NULL, detach_stopped);
+}
+
+static void detach_pinged(struct op *op)
+{
+	if (ping_failed(op))
+		return;
+	/* DPDK refuses to close a started port (and its remove would then
+	 * roll back), so a detach stops it first. */
+	op->local_rc = 0;
+	if (op->was_started)
+		quiesce_begin(op, detach_quiesced);
+	else
+		detach_stopped(op);
+}
+
+/* The device the request names, or the operation ends here (ENOENT). */
+static bool resolve(struct op *op)
+{
+	struct hpd_devref ref;
+	int rc;
+
+	rc = hpd_devref_parse(op->arg, &ref, op->res.reason, sizeof(op->res.reason));
+	if (rc == 0 && dev_resolve(&ref, op->res.name, sizeof(op->res.name), &op->port) != 0) {
+		snprintf(op->res.reason, sizeof(op->res.reason), "no device %s is attached",
+			 op->arg);
+		rc = -ENOENT;
+	}
+	if (rc) {
+		op->res.rc = rc;
+		finish(op);
+		return false;
+	}
+	op->res.port = op->port;
+	return true;
+}
+
+static void detach_begin(struct op *op)
+{
+	if (!resolve(op))
+		return;
+	dev_devargs(op->res.name, op->devargs, sizeof(op->devargs));
+	/* devargs that do not parse are not the EAL fan-out's to carry */
+	if (local_parse(op->devargs, &op->parsed) != 0)
+		op->parsed.vdev = true;
+	op->eal_fanout = dev_eal_fanout(&op->parsed);
+	op->was_started = dev_started(op->port);
+	ping_begin(op, detach_pinged);
+}
+
+/* ---- start / stop: the primary's own business, port state is shared ---- *
+ * port_begin        resolve
+ * -> ping round     port_pinged
+ * start:            -> local start  port_done  ready, port.started, answer
+ * stop:             -> [started: quiesce (below) -> stop_quiesced]
+ *                   -> local stop   port_done  port.stopped, answer
+ *
+ * quiesce (inside detach and stop of a started port):
+ * quiesce_begin     the port is no longer ready for the data path
+ * -> quiesce round  every member's workers have left it; quiesce_failed:
+ *                   a member could not confirm, the port is ready again
+ */
+
+static void port_done(struct op *op)
+{
+	int rc = op->local_rc;
+
+	/* started: the data path may use it from now on; a failed stop
+	 * leaves it started, so usable again */
+	if ((op->kind == OP_START && rc == 0) || (op->kind == OP_STOP && rc && rc != -EALREADY))
+		ports_set_ready(op->port, true);
+	local_failed(op);
+	if (rc == -EALREADY)
+		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
+			 op->port, op->kind == OP_START ? "started" : "stopped");
+	if (rc == 0)
+		publish(op, op->kind == OP_START ? "port.started" : "port.stopped");
+	finish(op);
+}
+
+static void stop_quiesced(struct op *op)
+{
+	if (quiesce_failed(op))
+		return;
+	local(op, L_STOP, NULL, port_done);
+}
+
+static void port_pinged(struct op *op)
+{
+	if (ping_failed(op))
+		return;
+	if (op->kind == OP_STOP && dev_started(op->port)) {
+		quiesce_begin(op, stop_quiesced);
+		return;
+	}
+	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
+}
+
+static void port_begin(struct op *op)
+{
+	if (!resolve(op))
+		return;
+	ping_begin(op, port_pinged);
+}
+
+/* ---- queue ------------------------------------------------------------- */
+
+static void run_next(evutil_socket_t fd, short what, void *arg)
+{
+	static const phase_t begin[] = {
+		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
+		[OP_START] = port_begin, [OP_STOP] = port_begin,
+	};
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (current || TAILQ_EMPTY(&queue))
+		return;
+	current = TAILQ_FIRST(&queue);
+	TAILQ_REMOVE(&queue, current, next);
+	queued--;
+	begin[current->kind](current);
+}
+
+void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
+		   op_done_t done, void *done_arg)
+{
+	struct op *op = calloc(1, sizeof(*op));
+
+	if (op == NULL) {
+		struct op_result r = {.rc = -ENOMEM, .port = -1};
+
+		snprintf(r.reason, sizeof(r.reason), "out of memory");
+		done(&r, done_arg);
+		return;
+	}
+	op->kind = kind;
+	snprintf(op->arg, sizeof(op->arg), "%s", arg);
+	op->origin = *origin;
+	json_incref(op->origin.request_id);
+	op->res.port = -1;
+	op->done = done;
+	op->done_arg = done_arg;
+	clock_gettime(CLOCK_MONOTONIC, &op->t0);
+	TAILQ_INSERT_TAIL(&queue, op, next);
+	queued++;
+	event_active(kick, 0, 0);
+}
+
+unsigned engine_queued(void)
+{
+	return queued + (current != NULL);
+}
+
+void engine_init(struct event_base *base)
+{
+	mp_handler(HPD_MP_ACK, on_ack);
+	mp_handler(HPD_MP_RECEIVED, on_ack);
+	members_on_gone(member_gone);
+	/* Sequence numbers start from the pid so that a late ack meant for a
+	 * previous primary never matches an operation of this one. */
+	next_seq = (uint64_t)getpid() << 32;
+	evbase = base;
+	round_timer = evtimer_new(base, round_timeout, NULL);
+	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
+	fence_timer = evtimer_new(base, fence_timeout, NULL);
+	kick = event_new(base, -1, 0, run_next, NULL);
+}
+
+void engine_fini(void)
+{
+	if (round_timer)
+		event_free(round_timer);
+	if (receipt_timer)
+		event_free(receipt_timer);
+	if (fence_timer)
+		event_free(fence_timer);
+	if (kick)
+		event_free(kick);
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dev.h"
+#include "engine.h"
+#include "events.h"
+#include "hotplugd.h"
+#include "log.h"
+#include "state.h"
+#include "devjob.h"
+
+static char path[PATH_MAX];
+static bool enabled;
+static int last_error;           /* errno of the last failed write, or 0 */
+static json_t *restore_report;   /* [{devargs, step, outcome}] */
+static unsigned restoring;
+
+int state_init(const char *file)
+{
+	enabled = file != NULL && *file;
+	if (enabled)
+		snprintf(path, sizeof(path), "%s", file);
+	restore_report = json_array();
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* temporary file, fsync, rename over the old one, fsync the directory:
+ * after a crash the file is either the old state or the new, never half */
+static int write_atomic(const char *text)
+{
+	char tmp[PATH_MAX + 8], dir[PATH_MAX];
+	int fd, dfd, rc;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	rc = write_all(fd, text, strlen(text));
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+struct save {
+	char *text;
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static int save_job(void *arg, char *reason, size_t len)
+{
+	struct save *sv = arg;
+
+	(void)reason, (void)len;
+	return sv->text ? write_atomic(sv->text) : -ENOMEM;
+}
+
+static void save_done(void *arg, int rc, const char *reason)
+{
+	struct save *sv = arg;
+
+	(void)reason;
+	if (rc) {
+		/* the devices themselves are fine; only the record is behind */
+		if (last_error != -rc)
+			log_err("state file %s: cannot write: %s", path, strerror(-rc));
+		events_publish("state.write_failed", json_pack("{s:s, s:s}", "file", path,
+							       "errno", strerror(-rc)));
+	} else if (last_error) {
+		log_notice("state file %s: written again", path);
+	}
+	last_error = -rc;
+	free(sv->text);
+	if (sv->done)
+		sv->done(sv->arg);
+	free(sv);
+}
+
+void state_save_then(void (*done)(void *arg), void *arg)
+{
+	json_t *list, *port, *devs, *root;
+	struct save *sv;
+	size_t i;
+
+	if (!enabled || restoring || (sv = calloc(1, sizeof(*sv))) == NULL) {
+		if (done)
+			done(arg);
+		return;
+	}
+	list = dev_list_json();
+	devs = json_array();
+	json_array_foreach(list, i, port)
+		json_array_append_new(devs, json_pack("{s:O, s:b}",
+			"devargs", json_object_get(port, "devargs"),
+			"started", strcmp(json_string_value(json_object_get(port, "state")),
+					  "started") == 0));
+	json_decref(list);
+	root = json_pack("{s:i, s:o}", "version", 1, "devices", devs);
+	sv->text = json_dumps(root, JSON_INDENT(1));
+	json_decref(root);
+	sv->done = done;
+	sv->arg = arg;
+	/* fsync blocks: on the device-job thread, in order with the device jobs */
+	devjob_submit(save_job, save_done, sv);
+}
+
+/* ---- restore ----------------------------------------------------------- */
+
+struct restoring {
+	char devargs[HPD_DEVARGS_MAX + 1];
+	char name[HPD_NAME_MAX + 1];
+	bool start;
+};
+
+static void report(const struct restoring *r, const char *step, const struct op_result *res)
+{
+	bool ok = res->rc == 0 || res->rc == -EEXIST || res->rc == -EALREADY;
+
+	json_array_append_new(restore_report, json_pack("{s:s, s:s, s:s}", "devargs",
+		r->devargs, "step", step, "outcome", ok ? "ok" : res->reason));
+	if (ok)
+		log_notice("restore: %s %s: ok", step, r->devargs);
+	else
+		log_err("restore: %s %s: %s", step, r->devargs, res->reason);
+}
+
+static void done_one(void)
+{
+	if (--restoring == 0) {
+		log_notice("restore: done");
+		state_save_then(NULL, NULL); /* what we really have now */
+	}
+}
+
+static void started(const struct op_result *res, void *arg)
+{
+	report(arg, "start", res);
+	free(arg);
+	done_one();
+}
+
+static void attached(const struct op_result *res, void *arg)
+{
+	struct restoring *r = arg;
+	struct op_origin o = {.pid = hpd.pid, .comm = "restore"};
+
+	report(r, "attach", res);
+	if ((res->rc == 0 || res->rc == -EEXIST) && r->start) {
+		snprintf(r->name, sizeof(r->name), "%s", res->name);
+		engine_submit(OP_START, r->name, &o, started, r);
+		return;
+	}
+	free(r);
+	done_one();
+}
+
+static int queue_list(json_t *devs, const char *from)
+{
+	struct op_origin o = {.pid = hpd.pid, .comm = "restore"};
+	json_t *d;
+	size_t i;
+
+	if (!json_is_array(devs)) {
+		log_err("restore: %s: \"devices\" is not a list; nothing restored", from);
+		return -EINVAL;
+	}
+	json_array_foreach(devs, i, d) {
+		const char *da = json_string_value(json_object_get(d, "devargs"));
+		struct restoring *r;
+
+		if (da == NULL || strlen(da) > HPD_DEVARGS_MAX) {
+			log_err("restore: %s: entry %zu has no usable devargs; skipped", from, i);
+			continue;
+		}
+		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			log_err("restore: %s: out of memory at entry %zu; the rest skipped",
+				from, i);
+			return -ENOMEM;
+		}
+		snprintf(r->devargs, sizeof(r->devargs), "%s", da);
+		r->start = json_is_true(json_object_get(d, "started")) ||
+			   json_is_true(json_object_get(d, "start"));
+		restoring++;
+		engine_submit(OP_ATTACH, r->devargs, &o, attached, r);
+	}
+	return 0;
+}
+
+static void restore_file(const char *file, const char *what)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (root == NULL) {
+		if (access(file, F_OK) != 0)
+			return; /* first start */
+		log_err("restore: %s %s is unreadable or corrupt (%s:%d: %s); starting without it",
+			what, file, file, jerr.line, jerr.text);
+		json_array_append_new(restore_report, json_pack("{s:s, s:s}", "file", file,
+			"outcome", jerr.text));
+		return;
+	}
+	log_notice("restore: %s %s", what, file);
+	queue_list(json_is_array(root) ? root : json_object_get(root, "devices"), file);
+	json_decref(root);
+}
+
+void state_restore(const char *devices_file)
+{
+	/* restoring counts what is queued so far; the guard stops state_save
+	 * from writing a half-restored state in between */
+	restoring++;
+	if (enabled)
+		restore_file(path, "state file");
+	if (devices_file)
+		restore_file(devices_file, "device list");
+	done_one();
+}
+
+json_t *state_status(void)
+{
+	json_t *s = json_pack("{s:s?, s:O}", "file", enabled ? path : NULL,
+			      "restore", restore_report);
+
+	if (last_error)
+		json_object_set_new(s, "write_error", json_string(strerror(last_error)));
+	return s;
+}

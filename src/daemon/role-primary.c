@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The primary: the group's engine, its members and the state file. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "dev.h"
+#include "engine.h"
+#include "hotplugd.h"
+#include "log.h"
+#include "members.h"
+#include "options.h"
+#include "role.h"
+#include "state.h"
+
+static int socket_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", hpd.paths.primary);
+	return 0;
+}
+
+/* The default state file lives under /var/lib/hotplugd/<prefix>/. */
+static int state_path(char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	const char *base = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
+
+	if (hpd.opt.state_file) {
+		snprintf(buf, len, "%s", hpd.opt.state_file);
+		return 0;
+	}
+	if (base == NULL || *base == '\0')
+		base = "/var/lib/hotplugd";
+	snprintf(dir, sizeof(dir), "%.*s/%.64s", (int)strcspn(base, ":"), base, hpd.prefix);
+	if ((mkdir(base, 0750) < 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
+		return -errno;
+	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int configure(const struct cli_options *cli)
+{
+	char state_buf[PATH_MAX];
+	int rc;
+
+	/* vhost-user, virtio-user and memif sockets go here by default */
+	if (mkdir(hpd.socket_dir, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		log_err("runtime directory %s: %s", hpd.paths.group, strerror(-rc));
+		return rc;
+	}
+	if (cli->worker_mode != DP_NONE) {
+		log_err("--worker: the data path runs in secondaries; this process is the primary");
+		return -EINVAL;
+	}
+	if (!cli->no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
+		log_err("state file: %s", strerror(-rc));
+		return rc;
+	}
+	return state_init(cli->no_state ? NULL : state_buf);
+}
+
+static int start(struct event_base *base)
+{
+	members_init(base);
+	engine_init(base);
+	/* a change is answered once it is in the state file */
+	engine_on_commit(state_save_then);
+	return 0;
+}
+
+static void ready(void)
+{
+	state_restore(hpd.opt.devices_file);
+}
+
+static void status(void)
+{
+	sd_notifyf(0, "STATUS=%u devices, %u members", dev_count(), members_count());
+}
+
+static void stop(void)
+{
+	engine_fini();
+	members_fini();
+}
+
+const struct role_ops role_primary = {
+	.name = "primary", .socket_path = socket_path, .configure = configure,
+	.start = start, .ready = ready, .status = status, .stop = stop,
+};
