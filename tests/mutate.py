@@ -60,10 +60,21 @@ MUTATIONS = [
      "if (1)",
      "test_virtual.py -k repeat_attach_detach_json"),
     ("no-roster", "library members publish nothing: check cannot compare them",
-     "src/member/proto.c",
-     "\troster_publish();\n\tproto_msg_init(&a, HPD_MP_ACK, m->h.seq);",
-     "\tproto_msg_init(&a, HPD_MP_ACK, m->h.seq);",
+     "src/member/roster.c",
+     "\tif (roster == NULL || (mine == NULL && (mine = claim()) == NULL))\n\t\treturn;",
+     "\tif (roster || !roster)\n\t\treturn;",
      "test_datapath.py -k 'forwarding_survives and example'"),
+    ("no-member-round", "the primary attaches without telling the members",
+     "src/daemon/group/engine.c",
+     'round_begin(op, HPD_MP_ATTACH, op->arg, hpd.opt.op_timeout_ms, "attach",\n'
+     '\t\t    attach_fanned_out);',
+     "attach_fanned_out(op);",
+     "test_virtual.py -k cross_attach_detach"),
+    ("ignore-member-failure", "a member's failed ack counts as success",
+     "src/daemon/group/engine.c",
+     "a->st = m->h.rc ? ACK_FAIL : ACK_OK;",
+     "a->st = ACK_OK;",
+     "test_faults.py -k failing_member_rolls_back_everywhere"),
     ("no-backpressure", "a client that does not read is read on",
      "src/daemon/front/control.c",
      "c->read_paused = true;\n\t\t\treturn;",
@@ -118,8 +129,10 @@ def run_tests(tree, build, sel):
            f"tests/integration/{file_} {rest}")
     t = time.monotonic()
     r = sh(cmd, cwd=tree, env=env, capture_output=True, text=True)
-    tail = (r.stdout.strip().splitlines() or [""])[-1]
-    return r.returncode, tail, time.monotonic() - t
+    lines = r.stdout.strip().splitlines() or [""]
+    # what caught it: the first assertion the failure printed
+    why = next((x.strip() for x in lines if x.startswith("E ")), "")[:140]
+    return r.returncode, lines[-1] + (f" | {why}" if why else ""), time.monotonic() - t
 
 
 def main():

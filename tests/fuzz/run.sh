@@ -56,6 +56,17 @@ cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE
 srcs=()
 for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 
+# fuzz_control drives the daemon's own control socket and API (front/,
+# api/, core/events.c), linked as they are, with only the layers below the
+# API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
+daemon_srcs=(front/control.c api/api.c api/api-hotplug.c api/api-list.c api/api-port.c
+  api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c core/events.c
+  core/hotplugd.c)
+daemon_cflags=(-DHPD_VERSION='"fuzz"')
+for l in front api group dpdk core; do daemon_cflags+=(-I"$top/src/daemon/$l"); done
+daemon_cflags+=(-I"$top/src/member" $(pkg-config --cflags libdpdk libevent libsystemd 2>/dev/null))
+daemon_libs=$(pkg-config --libs libevent libsystemd 2>/dev/null || echo -levent -lsystemd)
+
 mkdir -p "$out"
 passed=0
 failed=0
@@ -64,9 +75,16 @@ for t in "${targets[@]}"; do
   dir=$out/$t
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
+  extra=() extra_libs=""
+  if [ "$t" = control ]; then
+    extra=("${daemon_cflags[@]}" "$here/daemon_stubs.c" "$top/src/common/log.c"
+      "$top/src/common/paths.c")
+    for f in "${daemon_srcs[@]}"; do extra+=("$top/src/daemon/$f"); done
+    extra_libs=$daemon_libs
+  fi
   # shellcheck disable=SC2086 # jansson_flags is a word list
-  if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" $jansson_flags \
-       -o "$out/$name" >"$dir/build.log" 2>&1; then
+  if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" "${extra[@]}" $jansson_flags \
+       $extra_libs -o "$out/$name" >"$dir/build.log" 2>&1; then
     echo "$name: build failed:"
     sed 's/^/  /' "$dir/build.log" | head -20
     failed=$((failed + 1))
@@ -78,6 +96,8 @@ for t in "${targets[@]}"; do
   args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -detect_leaks=1
     -print_final_stats=1 -artifact_prefix="$dir/artifacts/")
   [ -f "$here/$t.dict" ] && args+=(-dict="$here/$t.dict")
+  # per-target libFuzzer flags (e.g. a larger -max_len to pass the 64 KiB line limit)
+  [ -f "$here/$t.options" ] && read -ra opts <"$here/$t.options" && args+=("${opts[@]}")
   start=$(date +%s)
   # shellcheck disable=SC2086 # FUZZ_ARGS is a word list
   # a target's scratch files stay in its own directory (TMPDIR), not /tmp
