@@ -311,12 +311,17 @@ class Proc(Spawned):
                                   env=dict(SANITIZER_ENV, **os.environ, **(env or {})), cwd=cwd)
         self.pid = self.p.pid  # ip netns exec execs: same pid
         self.out = b""
-        if console:
-            os.set_blocking(self.p.stdout.fileno(), False)
-            self.expect_prompt(timeout=30)
-        wait_for(lambda: self.accepting() or self.p.poll() is not None,
-                 30, f"{role} control socket")
+        try:
+            if console:
+                os.set_blocking(self.p.stdout.fileno(), False)
+                self.expect_prompt(timeout=30)
+            wait_for(lambda: self.accepting() or self.p.poll() is not None,
+                     30, f"{role} control socket")
+        except BaseException:
+            self.stop()  # a set-up that failed still stops what it started
+            raise
         if self.p.poll() is not None:
+            self.log.close()
             raise RuntimeError(f"{role} exited with {self.p.returncode}: {self.logtext()}")
 
     def accepting(self):
