@@ -60,15 +60,6 @@ static int failed(int rc, const char *what, char *reason, size_t rlen)
 	return rc;
 }
 
-int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen)
-{
-	eal_log_capture_begin();
-	if (local_parse_name(devargs, name, len) != 0)
-		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
-	eal_log_capture_end();
-	return 0;
-}
-
 /*
  * A secondary copies a port's queue array pointer into its fast-path table
  * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is

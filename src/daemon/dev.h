@@ -18,8 +18,6 @@
 #include "devargs.h"
 
 int dev_init(void);
-/* Device name as DPDK's bus parser sees it ("net_null0", "0000:00:04.0"). */
-int dev_parse_name(const char *devargs, char *name, size_t len, char *reason, size_t rlen);
 int dev_attach(const char *devargs, char *reason, size_t rlen);
 /* True when the EAL itself carries this device to the secondaries (every
  * bus but vdev in DPDK 22.11); members then only confirm. */

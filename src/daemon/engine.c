@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "dev.h"
+#include "devspec.h"
 #include "ports.h"
 #include "eal_args.h"
 #include "devargs.h"
@@ -575,23 +576,38 @@ static int pci_check(const char *name, char *reason, size_t len)
 	return 0;
 }
 
+/* Every interface carrying a default route, IPv4 and IPv6. */
+static void default_routes(char (*buf)[16], const char **list)
+{
+	unsigned n = policy_default_routes("/proc/net/route", "/proc/net/ipv6_route", buf,
+					   POLICY_MAX_ROUTES);
+
+	for (unsigned i = 0; i < n; i++)
+		list[i] = buf[i];
+	list[n] = NULL;
+}
+
 static void attach_begin(struct op *op)
 {
-	char route[32];
+	char routes[POLICY_MAX_ROUTES][16], pci[HPD_PCI_ADDR_LEN];
+	const char *route_list[POLICY_MAX_ROUTES + 1];
+	struct hpd_devspec spec;
 	uint16_t port;
 	int rc;
 
-	rc = dev_parse_name(op->arg, op->res.name, sizeof(op->res.name),
-			    op->res.reason, sizeof(op->res.reason));
-	if (rc) {
-		op->res.rc = rc;
-		finish(op);
-		return;
+	/* One parse, DPDK's: the policy, the duplicate check and the name
+	 * all work on what DPDK will probe. */
+	rc = devspec_parse(op->arg, &spec, op->res.reason, sizeof(op->res.reason));
+	if (rc == 0) {
+		snprintf(op->res.name, sizeof(op->res.name), "%s",
+			 hpd_pci_addr_canon(spec.name, pci) && strcmp(spec.bus, "pci") == 0 ?
+			 pci : spec.name);
+		op->eal_fanout = strcmp(spec.bus, "vdev") != 0;
+		default_routes(routes, route_list);
+		rc = policy_check_spec(&hpd.policy, &spec, route_list, op->res.reason,
+				       sizeof(op->res.reason));
 	}
-	op->eal_fanout = dev_eal_fanout(op->arg);
-	policy_default_route_iface("/proc/net/route", route, sizeof(route));
-	rc = policy_check(&hpd.policy, op->arg, route, op->res.reason, sizeof(op->res.reason));
-	if (rc == 0)
+	if (rc == 0 && strcmp(spec.bus, "pci") == 0)
 		rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason));
 	if (rc) {
 		op->res.rc = rc;

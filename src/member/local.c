@@ -24,8 +24,12 @@ int local_parse_name(const char *devargs, char *name, size_t len)
 	struct rte_devargs da;
 
 	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
+	/* a class-only layered string ("x/class=eth") parses with no bus:
+	 * nothing can probe it */
+	if (rte_devargs_parse(&da, devargs) != 0 || da.bus == NULL) {
+		rte_devargs_reset(&da);
 		return -EINVAL;
+	}
 	snprintf(name, len, "%s", da.name);
 	rte_devargs_reset(&da);
 	return 0;
@@ -78,8 +82,10 @@ int local_attach(const char *devargs)
 	int rc;
 
 	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
+	if (rte_devargs_parse(&da, devargs) != 0 || da.bus == NULL) {
+		rte_devargs_reset(&da);
 		return -EINVAL;
+	}
 	snprintf(name, sizeof(name), "%s", da.name);
 	if (bus_is_vdev(da.bus))
 		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);

@@ -62,7 +62,11 @@ int main(void)
 	      strstr(reason, "symbolic link"));
 	CHECK(chk(&p, "net_memif0,socket=%s/sockets/nodir/m.sock") == -EPERM &&
 	      strstr(reason, "does not exist"));
-	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server") == 0);
+	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server,socket-abstract=no") == 0);
+	/* memif: an abstract socket (its default) is open to every local user */
+	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server") == -EPERM &&
+	      strstr(reason, "socket-abstract=no"));
+	CHECK(chk(&p, "net_memif0,socket-abstract=no") == -EPERM);
 	CHECK(chk(&p, "net_memif0,socket=") == -EPERM);
 	/* files: denied by default */
 	CHECK(chk(&p, "net_pcap0,rx_pcap=/etc/shadow") == -EPERM && strstr(reason, "files"));

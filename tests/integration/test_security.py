@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A hostile local user against a running group (issue 13): each request
+uses DPDK's own grammar or the daemon's own resources. Every one gets a
+clear error and changes nothing: no process dies, every process lists the
+same ports, the state file and the files around it are as they were."""
+import hashlib
+import json
+import os
+import socket
+import time
+
+import pytest
+
+from hpd import Client, Group, wait_for
+
+
+def files_under(d):
+    """Every path under d with its kind, size and content hash (process
+    logs left out: they grow by themselves)."""
+    out = {}
+    for root, dirs, names in os.walk(d):
+        for n in dirs + names:
+            p = os.path.join(root, n)
+            if n.endswith(".log"):
+                continue
+            st = os.lstat(p)
+            h = None
+            if os.path.isfile(p) and not os.path.islink(p):
+                with open(p, "rb") as f:
+                    h = hashlib.sha256(f.read()).hexdigest()
+            out[os.path.relpath(p, d)] = (st.st_mode, h)
+    return out
+
+
+def snapshot(g):
+    """What a refused request must leave as it was."""
+    alive = [p.pid for p in g.procs if p.p.poll() is None]
+    members = sorted(m["pid"] for m in g.primary.call("ps")["members"])
+    return {"alive": alive, "members": members, "lists": g.lists(), "files": files_under(g.tmp),
+            "etc": {f: os.stat(f).st_mtime_ns for f in ("/etc/passwd", "/etc/shadow")}}
+
+
+def assert_unchanged(g, before):
+    assert [p.pid for p in g.procs if p.p.poll() is None] == before["alive"], \
+        "a process died: " + "; ".join(f"{p.role} {p.pid} rc={p.p.poll()}" for p in g.procs)
+    after = snapshot(g)
+    assert after == before
+
+
+@pytest.fixture(scope="module")
+def grp():
+    g = Group(secondaries=1)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    yield g
+    g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+
+
+def target_proc(g, target):
+    return g.primary if target == "primary" else g.secondaries[0]
+
+
+def attach_refused(g, target, devargs, code=-32001, errno="EPERM"):
+    before = snapshot(g)
+    c = Client(target_proc(g, target).sock_path, timeout=20)
+    try:
+        resp = c.call_raw("attach", {"devargs": devargs})
+    finally:
+        c.close()
+    assert "error" in resp, resp
+    assert resp["error"]["code"] == code, resp
+    assert resp["error"]["data"]["errno"] == errno, resp
+    assert_unchanged(g, before)
+    return resp["error"]["data"]["reason"]
+
+
+# Finding 1: DPDK's layered syntax and aliases. (devargs, what the refusal
+# names); {tmp} is the group's directory, where the policy allows files.
+LAYERED = [
+    ("class-only", "net_null0/class=eth", "layered"),
+    ("bus-layer-other-driver", "net_null9=x/bus=vdev,name=crypto_null0", "layered"),
+    ("bus-layer-first", "bus=vdev,name=crypto_null0", "layered"),
+    ("failsafe-exec", "net_null9/bus=vdev,name=net_failsafe0,"
+     "exec(/usr/bin/touch${{IFS}}{tmp}/pwned)", "layered"),
+    ("pcap-file", "net_null8/bus=vdev,name=net_pcap8/driver=x,rx_pcap=/etc/shadow", "layered"),
+    ("driver-layer", "net_null7/driver=rx_pcap=/etc/shadow", "layered"),
+    ("virtio-user-alias", "virtio_user9,path=/etc/evil.sock", "outside the allowed"),
+    ("tap-alias", "eth_tap9,iface=eth0", "matches no allowed pattern"),
+    ("failsafe-plain", "net_failsafe0,exec(/usr/bin/touch${{IFS}}{tmp}/pwned)", "not allowed"),
+]
+
+
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+@pytest.mark.parametrize("row", LAYERED, ids=[r[0] for r in LAYERED])
+def test_dpdk_grammar_refused(grp, row, target):
+    _, devargs, why = row
+    reason = attach_refused(grp, target, devargs.format(tmp=grp.tmp))
+    assert reason.startswith("policy: ") and why in reason, reason
+    assert not os.path.exists(os.path.join(grp.tmp, "pwned"))
+    # nothing leaked: the same name attaches (or is refused) the same way again
+    assert grp.primary.ports() == {0: "net_null0"}
