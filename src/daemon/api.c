@@ -244,6 +244,13 @@ void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
 		return;
 	}
+	/* refused whole before it is queued: the engine's copy is bounded,
+	 * and a cut "0...01" would name port 0 */
+	if (strlen(arg) > HPD_DEVARGS_MAX) {
+		api_fail(req, ENAMETOOLONG, "%s is %zu bytes; the limit is %d", param, strlen(arg),
+			 HPD_DEVARGS_MAX);
+		return;
+	}
 	req->origin.request_id = req->rpc.id;
 	engine_submit(kind, arg, &req->origin, api_op_done, req);
 }

@@ -21,6 +21,7 @@
 #include "hotplugd.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "members.h"
 
 /* Past this much unsent output we stop reading a client's requests
  * (backpressure) and drop events for a subscriber (reported to it). */
@@ -38,6 +39,7 @@ struct conn {
 	bool subscribed;
 	bool closing;          /* close once the output is flushed */
 	bool read_paused;
+	bool discarding;       /* a member's oversized line: skip to its end */
 	unsigned dropped;      /* events lost to a full output buffer */
 	TAILQ_HEAD(, api_req) pending;
 };
@@ -159,6 +161,33 @@ static void conn_respond_raw(struct api_req *req, const char *line, size_t len)
 static const struct api_sink conn_sink = {.respond = conn_respond, .track = conn_track,
 					  .respond_raw = conn_respond_raw};
 
+/*
+ * An oversized line. A client's connection is closed (it broke the
+ * framing); a member's relay connection carries every other client's
+ * requests too, so only this line is dropped: what was read of it now,
+ * the rest up to its newline as it arrives.
+ */
+static bool oversized(struct conn *c, size_t have, bool complete, size_t eol_len)
+{
+	static const char msg[] = "E2BIG: request exceeds 65536 bytes";
+
+	if (!(hpd_is_primary() && members_find(c->peer.pid))) {
+		conn_fatal(c, HPD_E_LIMIT, msg);
+		return false;
+	}
+	if (!c->discarding) {
+		json_t *e = rpc_error(NULL, HPD_E_LIMIT, msg, NULL);
+
+		log_warn("member %d sent a line over %d bytes; dropped", c->peer.pid,
+			 HPD_REQUEST_MAX);
+		send_json(c, e);
+		json_decref(e);
+	}
+	evbuffer_drain(c->in, have + (complete ? eol_len : 0));
+	c->discarding = !complete;
+	return complete;
+}
+
 /* Every complete line in the input, one request each. */
 static void process(struct conn *c)
 {
@@ -171,12 +200,13 @@ static void process(struct conn *c)
 		char *line;
 
 		if (p.pos < 0) {
-			if (evbuffer_get_length(in) > HPD_REQUEST_MAX)
-				conn_fatal(c, HPD_E_LIMIT, "E2BIG: request exceeds 65536 bytes");
+			if (c->discarding || evbuffer_get_length(in) > HPD_REQUEST_MAX)
+				oversized(c, evbuffer_get_length(in), false, 0);
 			return;
 		}
-		if ((size_t)p.pos > HPD_REQUEST_MAX) {
-			conn_fatal(c, HPD_E_LIMIT, "E2BIG: request exceeds 65536 bytes");
+		if (c->discarding || (size_t)p.pos > HPD_REQUEST_MAX) {
+			if (oversized(c, (size_t)p.pos, true, eol_len))
+				continue;
 			return;
 		}
 		line = malloc((size_t)p.pos + 1);

@@ -857,12 +857,16 @@ static void run_next(evutil_socket_t fd, short what, void *arg)
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *done_arg)
 {
-	struct op *op = calloc(1, sizeof(*op));
+	struct op *op = strlen(arg) > HPD_DEVARGS_MAX ? NULL : calloc(1, sizeof(*op));
 
 	if (op == NULL) {
 		struct op_result r = {.rc = -ENOMEM, .port = -1};
 
-		snprintf(r.reason, sizeof(r.reason), "out of memory");
+		/* never cut: a shortened name could name another device */
+		if (strlen(arg) > HPD_DEVARGS_MAX)
+			r.rc = -ENAMETOOLONG;
+		snprintf(r.reason, sizeof(r.reason), "%s", r.rc == -ENOMEM ? "out of memory" :
+			 "argument longer than 127 bytes");
 		done(&r, done_arg);
 		return;
 	}

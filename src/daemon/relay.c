@@ -131,6 +131,17 @@ void relay_forward(struct api_req *req)
 			"request_id", req->rpc.id);
 	s = rpc_encode(msg, &len);
 	json_decref(msg);
+	/* The line grows as it is relayed (origin); past the primary's limit it
+	 * is refused here, for this client only: the primary would have to
+	 * drop the whole line, and every other client's request shares this
+	 * connection. */
+	if (s && len - 1 > HPD_REQUEST_MAX) {
+		free(s);
+		free(r);
+		api_fail(req, E2BIG, "request is %zu bytes once relayed; the primary's limit "
+			 "is %d", len - 1, HPD_REQUEST_MAX);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&inflight, r, next);
 	if (s)
 		bufferevent_write(bev, s, len);

@@ -99,3 +99,53 @@ def test_dpdk_grammar_refused(grp, row, target):
     assert not os.path.exists(os.path.join(grp.tmp, "pwned"))
     # nothing leaked: the same name attaches (or is refused) the same way again
     assert grp.primary.ports() == {0: "net_null0"}
+
+
+# Finding 9: a device reference is never cut to fit. "0"*127+"1" is port 1;
+# cut to 127 bytes it was port 0.
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+@pytest.mark.parametrize("method", ["detach", "start", "stop"])
+def test_long_device_refused_whole(grp, method, target):
+    proc = target_proc(grp, target)
+    before = snapshot(grp)
+    c = Client(proc.sock_path, timeout=20)
+    try:
+        over = c.call_raw(method, {"device": "0" * 127 + "1"})
+        at = c.call_raw(method, {"device": "0" * 126 + "9"})  # port 9: none
+    finally:
+        c.close()
+    assert over["error"]["code"] == -32004 and over["error"]["data"]["errno"] == "ENAMETOOLONG"
+    assert "127" in over["error"]["data"]["reason"]
+    assert at["error"]["data"]["errno"] == "ENOENT", at
+    assert_unchanged(grp, before)
+
+
+def line_of(n_total, method="attach", rid=1):
+    """A request line of exactly n_total bytes (newline excluded)."""
+    def make(k):
+        return json.dumps({"jsonrpc": "2.0", "id": rid, "method": method,
+                           "params": {"devargs": "a" * k}}, separators=(",", ":")).encode()
+    k = n_total - len(make(0))
+    line = make(k)
+    assert len(line) == n_total
+    return line
+
+
+# Finding 4: a line legal at a secondary grows when relayed; refused there,
+# for that request only, and the relay shared by every client goes on.
+def test_relayed_line_over_limit_refused_at_secondary(grp):
+    sec = grp.secondaries[0]
+    before = snapshot(grp)
+    c = Client(sec.sock_path, timeout=20)
+    try:
+        c.send_raw(line_of(65536) + b"\n" +
+                   json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ps"}).encode() + b"\n")
+        first, second = c.read_msg(), c.read_msg()
+    finally:
+        c.close()
+    assert first["id"] == 1 and first["error"]["code"] == -32004, first
+    assert first["error"]["data"]["errno"] == "E2BIG" and "relayed" in \
+        first["error"]["data"]["reason"], first
+    assert second["id"] == 2 and "result" in second, second
+    assert_unchanged(grp, before)
+    assert f"member {sec.pid} sent a line" not in grp.primary.logtext()
