@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "depend.h"
 #include "dev.h"
 #include "local.h"
 #include "ports.h"
@@ -182,6 +183,8 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 	}
 	if (hpd_is_primary() && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") != 0)
 		rc = rte_dev_remove(dev);
+	else if (hpd_is_primary() && (rc = dev_release_slaves(port)) != 0)
+		rc = rc < 0 ? rc : rte_vdev_uninit(name); /* the port is closed: the device */
 	else
 		rc = local_detach(name);
 	if (rc)
@@ -366,6 +369,18 @@ unsigned dev_count(void)
 	return snapshot ? json_array_size(snapshot) : rte_eth_dev_count_avail();
 }
 
+/* A port whose driver cannot describe it now is still attached: listed
+ * (and so kept in the state file) from what the primary recorded. */
+static json_t *recorded_port_json(uint16_t port, const char *name)
+{
+	const struct hpd_port_state *st = &ports[port];
+
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "port", port, "name", name,
+			 "device", *st->device ? st->device : name,
+			 "devargs", *st->devargs ? st->devargs : name, "driver", "", "bus", "",
+			 "state", dev_started(port) ? "started" : "stopped");
+}
+
 json_t *dev_port_json(uint16_t port)
 {
 	struct rte_eth_dev_info info;
@@ -373,9 +388,10 @@ json_t *dev_port_json(uint16_t port)
 	char name[RTE_ETH_NAME_MAX_LEN], devargs[256], macs[RTE_ETHER_ADDR_FMT_SIZE];
 	json_t *o;
 
-	if (rte_eth_dev_get_name_by_port(port, name) != 0 ||
-	    rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+	if (rte_eth_dev_get_name_by_port(port, name) != 0)
 		return NULL;
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+		return recorded_port_json(port, name);
 	dev_devargs(rte_dev_name(info.device), devargs, sizeof(devargs));
 	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}",
 		      "port", port, "name", name,
@@ -394,10 +410,10 @@ json_t *dev_port_json(uint16_t port)
 static json_t *build_list(void)
 {
 	json_t *a = json_array();
-	uint16_t p;
 
-	RTE_ETH_FOREACH_DEV(p) {
-		json_t *o = dev_port_json(p);
+	/* every valid port: RTE_ETH_FOREACH_DEV would skip owned ones */
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		json_t *o = rte_eth_dev_is_valid_port(p) ? dev_port_json(p) : NULL;
 
 		if (o)
 			json_array_append_new(a, o);

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "depend.h"
 #include "dev.h"
 #include "devspec.h"
 #include "ports.h"
@@ -771,6 +772,10 @@ static bool resolve(struct op *op)
 			 op->arg);
 		rc = -ENOENT;
 	}
+	/* a port another is built on (a bond's slave) stays as it is */
+	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP))
+		rc = dev_dependants(op->port, op_kind_name(op->kind), op->res.reason,
+				    sizeof(op->res.reason));
 	if (rc) {
 		op->res.rc = rc;
 		finish(op);

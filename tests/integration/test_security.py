@@ -149,3 +149,37 @@ def test_relayed_line_over_limit_refused_at_secondary(grp):
     assert second["id"] == 2 and "result" in second, second
     assert_unchanged(grp, before)
     assert f"member {sec.pid} sent a line" not in grp.primary.logtext()
+
+
+def state_devargs(g):
+    with open(os.path.join(g.tmp, "state.json")) as f:
+        return sorted(d["devargs"] for d in json.load(f)["devices"])
+
+
+# Finding 2: a bond's slave is not detached or stopped under it, and the
+# state file keeps every attached device.
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+def test_bond_slave_not_removed_under_its_bond(grp, target):
+    p = grp.primary
+    p.call("attach", {"devargs": "net_null1"})
+    p.call("attach", {"devargs": "net_bonding0,mode=0,slave=net_null1"})
+    try:
+        p.call("start", {"device": "net_bonding0"})
+        wait_for(lambda: state_devargs(grp) == ["net_bonding0,mode=0,slave=net_null1",
+                                                "net_null0", "net_null1"], 10,
+                 "the state file to list the bond and its slave")
+        before = snapshot(grp)
+        for method in ("detach", "stop"):
+            c = Client(target_proc(grp, target).sock_path, timeout=20)
+            try:
+                r = c.call_raw(method, {"device": "net_null1"})
+            finally:
+                c.close()
+            assert r["error"]["data"]["errno"] == "EBUSY", r
+            assert "net_bonding0" in r["error"]["data"]["reason"], r
+            assert_unchanged(grp, before)
+    finally:
+        for d in ("net_bonding0", "net_null1"):
+            p.call("detach", {"device": d})
+    assert p.ports() == {0: "net_null0"}
+    assert all(x.p.poll() is None for x in grp.procs)
