@@ -9,11 +9,13 @@
 static void subscribe(struct api_req *req)
 {
 	static const char *const none[] = {NULL};
+	char reason[128];
+	int rc;
 
 	if (!api_params(req, none))
 		return;
-	if (!control_subscribe(req)) {
-		api_fail(req, ENOTSUP, "only a control-socket connection can subscribe");
+	if ((rc = control_subscribe(req, reason, sizeof(reason))) != 0) {
+		api_fail(req, -rc, "%s", reason);
 		return;
 	}
 	api_ok(req, json_pack("{s:b}", "subscribed", 1));

@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "climits.h"
 #include "control.h"
 #include "hotplugd.h"
 #include "jsonrpc.h"
@@ -40,6 +41,10 @@ struct conn {
 	bool closing;          /* close once the output is flushed */
 	bool read_paused;
 	bool discarding;       /* a member's oversized line: skip to its end */
+	bool member;           /* a member's relay connection: never limited */
+	bool counted;          /* admitted by climit_admit */
+	bool line_done;        /* a line completed since the deadline was armed */
+	struct event *line_ev; /* deadline to complete a request line */
 	unsigned dropped;      /* events lost to a full output buffer */
 	TAILQ_HEAD(, api_req) pending;
 };
@@ -64,8 +69,14 @@ static void conn_free(struct conn *c)
 	}
 	TAILQ_REMOVE(&conns, c, next);
 	nconns--;
-	if (c->subscribed)
+	if (c->subscribed) {
 		nsubs--;
+		climit_unsubscribe(c->peer.uid, c->peer.rights & RIGHT_ADMIN);
+	}
+	if (c->counted)
+		climit_release(c->peer.uid, c->peer.rights & RIGHT_ADMIN);
+	if (c->line_ev)
+		event_free(c->line_ev);
 	if (c->rd)
 		event_free(c->rd);
 	if (c->idle)
@@ -216,6 +227,7 @@ static void process(struct conn *c)
 		}
 		evbuffer_remove(in, line, (size_t)p.pos);
 		evbuffer_drain(in, eol_len);
+		c->line_done = true;
 		line[p.pos] = '\0';
 		if (strspn(line, " \t\r") != (size_t)p.pos)
 			api_handle_line(line, (size_t)p.pos, &c->peer, &conn_sink, c);
@@ -237,6 +249,42 @@ static void arm_idle(struct conn *c)
 		evtimer_add(c->idle, &tv);
 }
 
+/* The idle timeout restarts with every byte, so a line sent one byte a
+ * second would hold its connection for ever: a line must be complete
+ * within a deadline counted from its first byte. */
+static int line_deadline_ms(void)
+{
+	int ms = hpd.opt.idle_timeout_ms;
+
+	return ms > 0 && ms < 10000 ? ms : 10000;
+}
+
+static void arm_line_deadline(struct conn *c)
+{
+	struct timeval tv = {line_deadline_ms() / 1000, (line_deadline_ms() % 1000) * 1000};
+
+	if (c->closing || c->member || evbuffer_get_length(c->in) == 0) {
+		evtimer_del(c->line_ev);
+	} else if (c->line_done || !evtimer_pending(c->line_ev, NULL)) {
+		evtimer_add(c->line_ev, &tv);
+	}
+	c->line_done = false;
+}
+
+static void on_line_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char msg[96];
+
+	(void)fd, (void)what;
+	if (c->closing)
+		return;
+	snprintf(msg, sizeof(msg), "ETIMEDOUT: request line not complete within %d ms",
+		 line_deadline_ms());
+	log_info("client pid %d uid %d: %s", c->peer.pid, c->peer.uid, msg);
+	conn_fatal(c, HPD_E_LIMIT, msg);
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -256,6 +304,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	arm_idle(c);
 	process(c);
+	arm_line_deadline(c);
 }
 
 /* Waiting for an answer or for events is not idling. */
@@ -380,19 +429,24 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	c->in = evbuffer_new();
 	c->rd = event_new(evbase, fd, EV_READ | EV_PERSIST, on_readable, c);
 	c->idle = evtimer_new(evbase, on_idle, c);
-	if (c->in == NULL || c->rd == NULL || c->idle == NULL) {
+	c->line_ev = evtimer_new(evbase, on_line_deadline, c);
+	if (c->in == NULL || c->rd == NULL || c->idle == NULL || c->line_ev == NULL) {
 		conn_free(c); /* out of memory: drop this client, keep serving */
 		return;
 	}
 	event_add(c->rd, NULL);
 	arm_idle(c);
-	if ((int)nconns > hpd.opt.max_clients) {
-		char msg[64];
+	/* a member relays for its own clients: never counted against ours */
+	c->member = hpd_is_primary() && members_find(c->peer.pid) != NULL;
+	if (!c->member) {
+		char msg[128];
 
-		snprintf(msg, sizeof(msg), "EMFILE: too many clients (limit %d)",
-			 hpd.opt.max_clients);
-		conn_fatal(c, HPD_E_LIMIT, msg);
-		return;
+		if (climit_admit(c->peer.uid, c->peer.rights & RIGHT_ADMIN, msg, sizeof(msg)) != 0) {
+			log_info("client pid %d uid %d refused: %s", c->peer.pid, c->peer.uid, msg);
+			conn_fatal(c, HPD_E_LIMIT, msg);
+			return;
+		}
+		c->counted = true;
 	}
 	if (c->peer.rights == 0) {
 		/* still answered per request, so the client sees EPERM */
@@ -491,16 +545,23 @@ void control_publish(json_t *n)
 	json_decref(n);
 }
 
-bool control_subscribe(struct api_req *req)
+int control_subscribe(struct api_req *req, char *reason, size_t len)
 {
 	struct conn *c = req->ctx;
+	int rc;
 
-	if (c == NULL || req->sink != &conn_sink)
-		return false;
-	if (!c->subscribed)
-		nsubs++;
+	if (c == NULL || req->sink != &conn_sink) {
+		snprintf(reason, len, "only a control-socket connection can subscribe");
+		return -ENOTSUP;
+	}
+	if (c->subscribed)
+		return 0;
+	if (!c->member &&
+	    (rc = climit_subscribe(c->peer.uid, c->peer.rights & RIGHT_ADMIN, reason, len)) != 0)
+		return rc;
+	nsubs++;
 	c->subscribed = true;
-	return true;
+	return 0;
 }
 
 unsigned control_clients(void)

@@ -8,6 +8,7 @@
 #define HPD_CONTROL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -19,8 +20,9 @@ int control_init(struct event_base *base, const char *path);
 void control_fini(void);
 /* Send a notification to every subscriber (stolen). */
 void control_publish(json_t *notification);
-/* Make the request's connection a subscriber; false if it has none. */
-bool control_subscribe(struct api_req *req);
+/* Make the request's connection a subscriber: 0, -ENOTSUP (it has none)
+ * or -EMFILE (its user's subscriptions are at their limit), with reason. */
+int control_subscribe(struct api_req *req, char *reason, size_t len);
 unsigned control_clients(void);
 unsigned control_subscribers(void);
 

@@ -10,28 +10,6 @@ import pytest
 
 from hpd import HPCTL, Group
 
-TAG = f"{os.getpid() % 100000}"
-
-
-@pytest.fixture(scope="module")
-def users():
-    made = {"groups": [f"hpr{TAG}", f"hpa{TAG}"],
-            "users": {"nobody": f"hpu0{TAG}", "reader": f"hpu1{TAG}", "admin": f"hpu2{TAG}"}}
-    for g in made["groups"]:
-        subprocess.run(["groupadd", g], check=True)
-    u = made["users"]
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", u["nobody"]], check=True)
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
-                    made["groups"][0], u["reader"]], check=True)
-    # the socket belongs to the read group, so an admin is in both
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
-                    ",".join(made["groups"]), u["admin"]], check=True)
-    yield made
-    for user in u.values():
-        subprocess.run(["userdel", user], capture_output=True)
-    for g in made["groups"]:
-        subprocess.run(["groupdel", g], capture_output=True)
-
 
 @pytest.fixture(scope="module")
 def grp(users):

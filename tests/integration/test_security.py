@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 import time
 
 import pytest
@@ -183,3 +184,104 @@ def test_bond_slave_not_removed_under_its_bond(grp, target):
             p.call("detach", {"device": d})
     assert p.ports() == {0: "net_null0"}
     assert all(x.p.poll() is None for x in grp.procs)
+
+
+# A reader holding connections, run as that user: opens n connections to
+# path, subscribes each, prints what each got, then holds them until its
+# stdin closes.
+HOG = r"""
+import json, socket, sys
+path, n = sys.argv[1], int(sys.argv[2])
+held, got = [], []
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(path)
+        s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n')
+        buf = b""
+        while b"\n" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+        msg = json.loads(buf.split(b"\n")[0]) if buf else {"error": {"message": "closed"}}
+        got.append("ok" if "result" in msg else msg["error"]["message"])
+        held.append(s)
+    except OSError as e:
+        got.append(repr(e))
+print(json.dumps(got), flush=True)
+sys.stdin.read()
+"""
+
+
+def run_as(user, *args, **kw):
+    gid = subprocess.run(["id", "-g", user], capture_output=True, text=True).stdout.strip()
+    return subprocess.Popen(["setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups",
+                             "/usr/bin/python3", *args], **kw)
+
+
+@pytest.fixture(scope="module")
+def limited(users):
+    g = Group(secondaries=1, daemon_args=["--read-group", users["groups"][0],
+                                          "--admin-group", users["groups"][1],
+                                          "--max-clients", "16", "--idle-timeout", "2000"])
+    os.chmod(g.tmp, 0o711)
+    yield g
+    g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+
+
+# Finding 3: a reader cannot lock out root, admins or members.
+def test_reader_cannot_lock_out_root_or_members(limited):
+    g = limited
+    users_ = g.daemon_args[g.daemon_args.index("--read-group") + 1]
+    reader = [u for u in subprocess.run(["getent", "group", users_], capture_output=True,
+                                        text=True).stdout.strip().split(":")[3].split(",")
+              if u.startswith("hpu1")][0]
+    before = snapshot(g)
+    hog = run_as(reader, "-c", HOG, g.primary.sock_path, "40", stdin=subprocess.PIPE,
+                 stdout=subprocess.PIPE, text=True)
+    try:
+        got = json.loads(hog.stdout.readline())
+        # 16 clients: an eighth per reader (2), however many it asks for
+        assert got[:2] == ["ok", "ok"], got
+        assert all("EMFILE" in m and "per user" in m for m in got[2:]), got
+        # root, and a secondary relaying for its own clients, still get in
+        assert g.primary.call("status")["role"] == "primary"
+        assert g.secondaries[0].call("ps")["members"]
+        r = g.hpctl("status")
+        assert r.returncode == 0, r.stderr
+    finally:
+        hog.stdin.close()
+        hog.wait(10)
+    assert_unchanged(g, before)
+
+
+# Finding 3: a line sent a byte at a time still has a deadline.
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+def test_slow_request_line_is_cut_off(limited, target):
+    g = limited
+    before = snapshot(g)
+    c = Client(target_proc(g, target).sock_path, timeout=10)
+    t0 = time.monotonic()
+    line = b'{"jsonrpc":"2.0","id":1,"method":"list"}'
+    closed = None
+    try:
+        for b in line * 10:
+            c.send_raw(bytes([b]))
+            time.sleep(0.25)
+            if time.monotonic() - t0 > 8:
+                break
+    except (BrokenPipeError, ConnectionResetError):
+        closed = time.monotonic() - t0
+    if closed is None:
+        try:
+            msg = c.read_msg()
+            assert "ETIMEDOUT" in msg["error"]["message"], msg
+        except ConnectionResetError:
+            pass
+        closed = time.monotonic() - t0
+    c.close()
+    assert closed < 6, f"closed after {closed:.1f}s"  # deadline 2 s from the first byte
+    assert_unchanged(g, before)
