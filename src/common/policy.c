@@ -293,6 +293,10 @@ static int check_path(const char *value, char (*dirs)[256], unsigned ndirs,
 		return deny(reason, len, "directory of %s does not exist (%s)", value, what);
 	if (lstat(value, &st) == 0 && S_ISLNK(st.st_mode))
 		return deny(reason, len, "%s is a symbolic link (%s)", value, what);
+	/* a driver that fails to bind removes what is there (vhost unregister
+	 * unlinks its path): only a socket may already be in its place */
+	if (socket && lstat(value, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return deny(reason, len, "%s exists and is not a socket (%s)", value, what);
 	for (unsigned i = 0; i < ndirs; i++) {
 		char top[PATH_MAX];
 

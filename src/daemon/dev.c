@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 
 #include "depend.h"
 #include "dev.h"
+#include "sockfile.h"
 #include "local.h"
 #include "ports.h"
 #include "hotplugd.h"
@@ -262,8 +261,7 @@ static void clear_stale_vhost_socket(uint16_t port)
 	const struct rte_devargs *da;
 	char args[256], *tok, *save, *iface = NULL;
 	bool client = false;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	int rc;
 
 	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL ||
 	    info.driver_name == NULL || strcmp(info.driver_name, "net_vhost") != 0)
@@ -278,17 +276,13 @@ static void clear_stale_vhost_socket(uint16_t port)
 		else if (strcmp(tok, "client=1") == 0)
 			client = true;
 	}
-	if (iface == NULL || client || strlen(iface) >= sizeof(sa.sun_path))
+	if (iface == NULL || client)
 		return;
-	strcpy(sa.sun_path, iface);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED) {
-		log_notice("removing stale vhost-user socket %s", iface);
-		unlink(iface);
-	}
-	close(fd);
+	rc = sockfile_clear_stale(iface);
+	if (rc > 0)
+		log_notice("removed stale vhost-user socket %s", iface);
+	else if (rc < 0 && rc != -ENOENT)
+		log_warn("vhost-user socket %s left alone: %s", iface, strerror(-rc));
 }
 
 int dev_start(uint16_t port, char *reason, size_t rlen)

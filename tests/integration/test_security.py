@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import subprocess
 import time
 
@@ -285,3 +286,82 @@ def test_slow_request_line_is_cut_off(limited, target):
     c.close()
     assert closed < 6, f"closed after {closed:.1f}s"  # deadline 2 s from the first byte
     assert_unchanged(g, before)
+
+
+# Findings 5 (memif abstract sockets), 6 (every default route) and 7
+# (socket directories others may write to).
+@pytest.fixture(scope="module")
+def routed():
+    """A group whose namespace has two IPv4 default routes and an
+    IPv6-only one, and a socket directory anyone may write to."""
+    g = Group(secondaries=1)
+    ns = g.netns
+    for i in range(3):
+        ns.veth()  # hv0a, hv1a, hv2a
+    ns.run("ip", "addr", "add", "10.99.0.1/24", "dev", "hv0a")
+    ns.run("ip", "addr", "add", "10.99.1.1/24", "dev", "hv1a")
+    ns.run("ip", "route", "add", "default", "via", "10.99.0.2", "dev", "hv0a", "metric", "10")
+    ns.run("ip", "route", "add", "default", "via", "10.99.1.2", "dev", "hv1a", "metric", "20")
+    ns.run("sysctl", "-qw", "net.ipv6.conf.hv2a.disable_ipv6=0")
+    ns.run("ip", "-6", "addr", "add", "fd00:99::1/64", "dev", "hv2a", "nodad")
+    ns.run("ip", "-6", "route", "add", "default", "via", "fd00:99::2", "dev", "hv2a")
+    os.mkdir(os.path.join(g.tmp, "open"))
+    os.chmod(os.path.join(g.tmp, "open"), 0o777)
+    yield g
+    g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+
+
+HOST_ROWS = [
+    ("memif-abstract-default", "net_memif9,role=server,socket={tmp}/m9.sock",
+     "socket-abstract=no"),
+    ("memif-abstract-yes", "net_memif9,role=server,socket={tmp}/m9.sock,socket-abstract=yes",
+     "socket-abstract=no"),
+    ("memif-no-socket", "net_memif9,role=server,socket-abstract=no", "socket-abstract=no"),
+    ("first-default-route", "net_af_packet9,iface=hv0a", "default route"),
+    ("second-default-route", "net_af_packet9,iface=hv1a", "default route"),
+    ("ipv6-default-route", "net_af_packet9,iface=hv2a", "default route"),
+    ("tap-remote-second-route", "net_tap9,iface=hvtap9,remote=hv1a", "default route"),
+    ("socket-dir-writable-by-others", "net_vhost9,iface={tmp}/open/v.sock",
+     "written by others"),
+    ("memif-dir-writable-by-others",
+     "net_memif9,role=server,socket={tmp}/open/m.sock,socket-abstract=no", "written by others"),
+]
+
+
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+@pytest.mark.parametrize("row", HOST_ROWS, ids=[r[0] for r in HOST_ROWS])
+def test_host_resources_refused(routed, row, target):
+    _, devargs, why = row
+    reason = attach_refused(routed, target, devargs.format(tmp=routed.tmp))
+    assert reason.startswith("policy: ") and why in reason, reason
+
+
+def test_memif_filesystem_socket_allowed(routed):
+    """The allowed form really works: a filesystem socket, in the directory."""
+    p = routed.primary
+    sock = os.path.join(routed.tmp, "m8.sock")
+    p.call("attach", {"devargs": f"net_memif8,role=server,socket={sock},socket-abstract=no"})
+    try:
+        p.call("start", {"device": "net_memif8"})
+        wait_for(lambda: os.path.exists(sock), 10, "the memif socket file")
+        assert stat.S_ISSOCK(os.lstat(sock).st_mode)
+    finally:
+        p.call("detach", {"device": "net_memif8"})
+    assert p.ports() == {}
+
+
+# Finding 7: a socket path where something else already is gets refused:
+# the vhost driver, failing to bind, would unlink it (DPDK's own clean-up).
+@pytest.mark.parametrize("target", ["primary", "secondary"])
+def test_socket_path_over_a_file_refused(routed, target):
+    path = os.path.join(routed.tmp, "v7.sock")
+    with open(path, "w") as f:
+        f.write("precious")
+    try:
+        reason = attach_refused(routed, target, f"net_vhost7,iface={path}")
+        assert "not a socket" in reason, reason
+        with open(path) as f:
+            assert f.read() == "precious"
+    finally:
+        os.unlink(path)
