@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,31 +64,23 @@ int api_acl_init(const char *read_group, const char *admin_group)
 	return 0;
 }
 
-static bool in_group(uid_t uid, gid_t gid, gid_t want)
+static bool in_group(gid_t gid, const gid_t *groups, int ngroups, gid_t want)
 {
-	struct passwd *pw;
-	gid_t groups[256];
-	int n = 256;
-
 	if (want == (gid_t)-1)
 		return false;
 	if (gid == want)
 		return true;
-	/* SO_PEERCRED gives the primary gid only; look up the others. */
-	pw = getpwuid(uid);
-	if (pw == NULL || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < ngroups; i++)
 		if (groups[i] == want)
 			return true;
 	return false;
 }
 
-unsigned api_rights(uid_t uid, gid_t gid)
+unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 {
-	if (uid == 0 || uid == geteuid() || in_group(uid, gid, admin_gid))
+	if (uid == 0 || uid == geteuid() || in_group(gid, groups, ngroups, admin_gid))
 		return RIGHT_READ | RIGHT_ADMIN;
-	if (in_group(uid, gid, read_gid))
+	if (in_group(gid, groups, ngroups, read_gid))
 		return RIGHT_READ;
 	return 0;
 }
@@ -277,6 +268,22 @@ static int take_origin(struct api_req *req)
 	if (json_is_string(json_object_get(o, "comm")))
 		comm = json_string_value(json_object_get(o, "comm"));
 	snprintf(req->origin.comm, sizeof(req->origin.comm), "%s", comm);
+	/* The member reports who its client is (it read the credentials off
+	 * its socket); what they may do is decided here, by our groups, never
+	 * by the member's configuration (it may name another admin group). */
+	{
+		json_t *groups = json_object_get(o, "groups"), *g;
+		size_t i;
+
+		req->peer.ngroups = 0;
+		json_array_foreach(groups, i, g)
+			if (json_is_integer(g) && req->peer.ngroups < HPD_PEER_GROUPS)
+				req->peer.groups[req->peer.ngroups++] = (gid_t)json_integer_value(g);
+		req->peer.uid = req->origin.uid;
+		req->peer.gid = req->origin.gid;
+		req->peer.rights = api_rights(req->origin.uid, req->origin.gid, req->peer.groups,
+					      req->peer.ngroups);
+	}
 	return 0;
 }
 

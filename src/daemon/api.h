@@ -21,10 +21,16 @@
 #define RIGHT_READ 0x1
 #define RIGHT_ADMIN 0x2
 
+#define HPD_PEER_GROUPS 64
+
 struct hpd_peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	/* its real supplementary groups (SO_PEERGROUPS): what systemd's
+	 * SupplementaryGroups= or a container gave it, not /etc/group */
+	gid_t groups[HPD_PEER_GROUPS];
+	int ngroups;
 	char comm[17];
 	unsigned rights;
 };
@@ -96,7 +102,7 @@ bool api_params(struct api_req *req, const char *const *allowed);
 void api_submit(struct api_req *req, enum op_kind kind, const char *param);
 
 /* rights of a peer from its credentials (uid 0 and our own uid: all) */
-unsigned api_rights(uid_t uid, gid_t gid);
+unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 int api_acl_init(const char *read_group, const char *admin_group);
 
 #endif

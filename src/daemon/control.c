@@ -365,13 +365,17 @@ static void peer_creds(int fd, struct hpd_peer *p)
 		p->uid = cr.uid;
 		p->gid = cr.gid;
 	}
+	/* the groups the peer really has, not those /etc/group lists */
+	len = sizeof(p->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
+		p->ngroups = (int)(len / sizeof(gid_t));
 	snprintf(path, sizeof(path), "/proc/%d/comm", p->pid);
 	if ((f = fopen(path, "r")) != NULL) {
 		if (fgets(p->comm, sizeof(p->comm), f))
 			p->comm[strcspn(p->comm, "\n")] = '\0';
 		fclose(f);
 	}
-	p->rights = api_rights(p->uid, p->gid);
+	p->rights = api_rights(p->uid, p->gid, p->groups, p->ngroups);
 }
 
 static void resume_accept(evutil_socket_t fd, short what, void *arg)

@@ -107,7 +107,7 @@ static int connect_primary(void)
 void relay_forward(struct api_req *req)
 {
 	struct relayed *r = calloc(1, sizeof(*r));
-	json_t *msg;
+	json_t *msg, *groups;
 	char *s;
 	size_t len;
 	int rc;
@@ -123,11 +123,15 @@ void relay_forward(struct api_req *req)
 	}
 	r->id = next_id++;
 	r->req = req;
-	msg = json_pack("{s:s, s:I, s:s, s:O, s:{s:i, s:i, s:i, s:s, s:O?}}",
+	groups = json_array();
+	for (int i = 0; i < req->peer.ngroups; i++)
+		json_array_append_new(groups, json_integer(req->peer.groups[i]));
+	/* who the client is, never what it may do: the primary decides that */
+	msg = json_pack("{s:s, s:I, s:s, s:O, s:{s:i, s:i, s:i, s:o, s:s, s:O?}}",
 			"jsonrpc", "2.0", "id", (json_int_t)r->id,
 			"method", req->rpc.method, "params", req->rpc.params,
 			"origin", "pid", req->origin.pid, "uid", req->origin.uid,
-			"gid", req->origin.gid, "comm", req->origin.comm,
+			"gid", req->origin.gid, "groups", groups, "comm", req->origin.comm,
 			"request_id", req->rpc.id);
 	s = rpc_encode(msg, &len);
 	json_decref(msg);

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from hpd import HPCTL, Group
+from hpd import Group
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,7 @@ def grp(users):
 
 
 def as_user(grp, user, *args):
-    gid = subprocess.run(["id", "-g", user], capture_output=True, text=True).stdout.strip()
-    return subprocess.run(["setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups",
-                           HPCTL, "-r", grp.rundir, "--file-prefix", grp.prefix, *args],
-                          capture_output=True, text=True, timeout=30)
+    return grp.hpctl_as(user, *args)
 
 
 def test_socket_is_0660_group_read(grp, users):

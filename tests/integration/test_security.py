@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from hpd import Client, Group, wait_for
+from hpd import HPCTL, Client, Group, wait_for
 
 
 def files_under(d):
@@ -365,3 +365,108 @@ def test_socket_path_over_a_file_refused(routed, target):
             assert f.read() == "precious"
     finally:
         os.unlink(path)
+
+
+# Finding 8: trust. Rights are the primary's decision from the origin's
+# real groups; the state file's temporary and the runtime directory cannot
+# be planted.
+def gid_of(group):
+    return subprocess.run(["getent", "group", group], capture_output=True,
+                          text=True).stdout.split(":")[2]
+
+
+@pytest.fixture(scope="module")
+def trust(users):
+    read_g, admin_g = users["groups"]
+    g = Group(secondaries=0, daemon_args=["--read-group", read_g, "--admin-group", admin_g])
+    os.chmod(g.tmp, 0o711)
+    # a secondary configured to make the read group admins
+    g.add_secondary(extra=["--admin-group", read_g])
+    yield g
+    g.close()
+    assert not g.reports, "sanitizer findings:\n" + "\n".join(g.reports)
+
+
+def test_relaying_secondary_config_grants_nothing(trust, users):
+    g = trust
+    before = snapshot(g)
+    r = g.hpctl_as(users["users"]["reader"], "--pid", str(g.secondaries[0].pid),
+                   "attach", "net_null9")
+    assert r.returncode == 1 and "EPERM" in r.stderr and "admin right" in r.stderr, r
+    assert_unchanged(g, before)
+
+
+def test_rights_follow_the_peers_real_groups(trust, users):
+    g = trust
+    read_gid, admin_gid = gid_of(users["groups"][0]), gid_of(users["groups"][1])
+    before = snapshot(g)
+    # the admin, started with the read group only (its /etc/group entry
+    # says admin): only reads
+    for target in ([], ["--pid", str(g.secondaries[0].pid)]):
+        r = g.hpctl_as(users["users"]["admin"], *target, "attach", "net_null9",
+                       groups=[read_gid])
+        assert r.returncode == 1 and "EPERM" in r.stderr, r
+        assert_unchanged(g, before)
+    # a user in no group in /etc/group, given both as supplementary groups
+    r = g.hpctl_as(users["users"]["nobody"], "attach", "net_null9",
+                   groups=[read_gid, admin_gid])
+    assert r.returncode == 0, r.stderr
+    assert g.primary.ports() == {0: "net_null9"}
+    g.primary.call("detach", {"device": "net_null9"})
+
+
+def test_state_temporary_is_never_followed(trust):
+    g = trust
+    victim = os.path.join(g.tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("precious")
+    os.symlink(victim, os.path.join(g.tmp, "state.json.tmp"))
+    g.primary.call("attach", {"devargs": "net_null8"})
+    try:
+        wait_for(lambda: state_devargs(g) == ["net_null8"], 10, "the state file written")
+        with open(victim) as f:
+            assert f.read() == "precious"
+        assert not os.path.lexists(os.path.join(g.tmp, "state.json.tmp"))
+    finally:
+        g.primary.call("detach", {"device": "net_null8"})
+
+
+def test_planted_runtime_directory_refused(group_factory):
+    g = group_factory(secondaries=0)
+    d = os.path.join(g.rundir, g.prefix)
+    g.primary.stop()
+    os.chmod(d, 0o777)
+    with pytest.raises(RuntimeError, match="no one else may write"):
+        g.restart_primary()
+
+
+def test_hpctl_refuses_a_socket_served_by_another_user(users, workdir):
+    """root's hpctl talks only to root's daemon: a user who got to plant
+    control.sock cannot feed it answers."""
+    prefix = "planted"
+    d = os.path.join(workdir, prefix)
+    os.makedirs(d)
+    os.chmod(workdir, 0o755)
+    os.chmod(d, 0o777)
+    sock = os.path.join(d, "control.sock")
+    fake = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.sendall(b'{"jsonrpc":"2.0","id":1,"result":{"role":"primary","fake":true}}\n')
+    c.close()
+"""
+    p = run_as(users["users"]["nobody"], "-c", fake, sock, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        r = subprocess.run([HPCTL, "-r", workdir, "--file-prefix", prefix, "status"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 3 and "another user" in r.stderr, (r.stdout, r.stderr)
+        assert "fake" not in r.stdout
+    finally:
+        p.kill()
+        p.wait(5)
