@@ -151,15 +151,24 @@ int hpd_devref_parse(const char *s, struct hpd_devref *ref, char *reason, size_t
 
 bool hpd_devargs_layered(const char *devargs)
 {
-	static const char *const keys[] = {"bus=", "class=", "driver="};
+	static const char *const keys[] = {"bus", "class", "driver"};
 
-	for (const char *s = devargs; s; s = strchr(s, '/')) {
-		if (*s == '/')
-			s++;
+	/* The first layer is one if its first key is, whatever follows: DPDK
+	 * 22.11 looks the bus or class up even without a value ("bus" alone
+	 * makes it strcmp a NULL and crash). That key is what rte_kvargs
+	 * reads first: empty pairs and leading '=' skipped (",bus", "=bus").
+	 * Later layers start at "/key=". */
+	const char *k = devargs + strspn(devargs, ",=");
+	size_t klen = strcspn(k, ",=/");
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (klen == strlen(keys[i]) && strncmp(k, keys[i], klen) == 0)
+			return true;
+	for (const char *s = devargs; (s = strchr(s, '/')) != NULL; s++)
 		for (unsigned i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-			if (strncmp(s, keys[i], strlen(keys[i])) == 0)
+			if (strncmp(s + 1, keys[i], strlen(keys[i])) == 0 &&
+			    s[1 + strlen(keys[i])] == '=')
 				return true;
-	}
 	return false;
 }
 
@@ -199,6 +208,10 @@ int hpd_devspec_plain(const char *devargs, struct hpd_devspec *spec, char *reaso
 	pre = bus_prefix(devargs);
 	p = devargs + pre;
 	n = strcspn(p, ",");
+	/* DPDK reads "a=b" as a key and a value and "a/b=" as layers: no
+	 * plain device name has either (found by fuzz_differential) */
+	if (memchr(p, '=', n) || memchr(p, '/', n))
+		return fail(reason, len, EINVAL, "not a plain device name: %s", devargs);
 	snprintf(spec->name, sizeof(spec->name), "%.*s", (int)n, p);
 	if (pre)
 		snprintf(spec->bus, sizeof(spec->bus), "%.*s", (int)(pre - 1), devargs);

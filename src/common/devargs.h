@@ -59,9 +59,9 @@ struct hpd_devspec {
  * daemon uses DPDK's own parse (src/daemon/devspec.c).
  */
 int hpd_devspec_plain(const char *devargs, struct hpd_devspec *spec, char *reason, size_t len);
-/* True if devargs uses DPDK's layered syntax anywhere: a first layer, or
- * one after a '/', starting "bus=", "class=" or "driver=" (the test
- * rte_devargs_layers_parse makes). */
+/* True if devargs uses DPDK's layered syntax anywhere: a first key "bus",
+ * "class" or "driver" (with or without a value), or a later layer
+ * "/bus=", "/class=", "/driver=" (where rte_devargs_layers_parse splits). */
 bool hpd_devargs_layered(const char *devargs);
 
 /* How a user referred to a device in detach/start/stop. */

@@ -51,6 +51,8 @@ static void vdev_match(const char *name, char *out, size_t len)
 		const struct rte_bus *bus;
 
 		snprintf(prefix, sizeof(prefix), "%.*s", (int)k, name);
+		if (hpd_devargs_layered(prefix)) /* "bus" alone crashes DPDK's parse */
+			continue;
 		bus = legacy_bus(prefix, got, sizeof(got));
 		if (bus && strcmp(rte_bus_name(bus), "vdev") == 0 && strcmp(got, prefix) == 0) {
 			snprintf(out, len, "%s", prefix);

@@ -30,6 +30,10 @@ shift $(( $# > 0 ? 1 : 0 ))
 # Everything a target may exercise; pure code only (no DPDK, no libevent).
 # A new pure source under test goes here and in meson.build's common list.
 common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
+# Targets that hold the pure code to DPDK's own parser: they also build the
+# daemon's DPDK-side sources named here and link DPDK (no EAL is started).
+dpdk_targets=(differential)
+dpdk_srcs=(devspec.c)
 
 case $secs in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
@@ -64,8 +68,17 @@ for t in "${targets[@]}"; do
   dir=$out/$t
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
+  extra=()
+  if [[ " ${dpdk_targets[*]} " == *" $t "* ]]; then
+    pmd_dir=$(ls -d "$(pkg-config --variable=libdir libdpdk)"/dpdk/pmds-* 2>/dev/null | head -1)
+    # shellcheck disable=SC2207 # pkg-config prints a word list
+    extra=(-I"$top/src/daemon" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
+    for s in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/$s"); done
+    # shellcheck disable=SC2207
+    extra+=($(pkg-config --libs libdpdk) -ldl)
+  fi
   # shellcheck disable=SC2086 # jansson_flags is a word list
-  if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" $jansson_flags \
+  if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" "${extra[@]}" $jansson_flags \
        -o "$out/$name" >"$dir/build.log" 2>&1; then
     echo "$name: build failed:"
     sed 's/^/  /' "$dir/build.log" | head -20

@@ -86,6 +86,10 @@ LAYERED = [
      "exec(/usr/bin/touch${{IFS}}{tmp}/pwned)", "layered"),
     ("pcap-file", "net_null8/bus=vdev,name=net_pcap8/driver=x,rx_pcap=/etc/shadow", "layered"),
     ("driver-layer", "net_null7/driver=rx_pcap=/etc/shadow", "layered"),
+    # found by the differential fuzzer: DPDK looks up a bus named NULL
+    ("bare-bus-key", "bus", "layered"),
+    ("bare-class-key", "class,x=1", "layered"),
+    ("equals-bus-key", "=bus", "layered"),
     ("virtio-user-alias", "virtio_user9,path=/etc/evil.sock", "outside the allowed"),
     ("tap-alias", "eth_tap9,iface=eth0", "matches no allowed pattern"),
     ("failsafe-plain", "net_failsafe0,exec(/usr/bin/touch${{IFS}}{tmp}/pwned)", "not allowed"),
