@@ -76,6 +76,13 @@ def attach_refused(g, target, devargs, code=-32001, errno="EPERM"):
     return resp["error"]["data"]["reason"]
 
 
+def policy_refused(g, target, row):
+    """A (name, devargs, why) row: refused by the policy naming why."""
+    _, devargs, why = row
+    reason = attach_refused(g, target, devargs.format(tmp=g.tmp))
+    assert reason.startswith("policy: ") and why in reason, reason
+
+
 # Finding 1: DPDK's layered syntax and aliases. (devargs, what the refusal
 # names); {tmp} is the group's directory, where the policy allows files.
 LAYERED = [
@@ -99,9 +106,7 @@ LAYERED = [
 @pytest.mark.parametrize("target", ["primary", "secondary"])
 @pytest.mark.parametrize("row", LAYERED, ids=[r[0] for r in LAYERED])
 def test_dpdk_grammar_refused(grp, row, target):
-    _, devargs, why = row
-    reason = attach_refused(grp, target, devargs.format(tmp=grp.tmp))
-    assert reason.startswith("policy: ") and why in reason, reason
+    policy_refused(grp, target, row)
     assert not os.path.exists(os.path.join(grp.tmp, "pwned"))
     # nothing leaked: the same name attaches (or is refused) the same way again
     assert grp.primary.ports() == {0: "net_null0"}
@@ -336,9 +341,7 @@ HOST_ROWS = [
 @pytest.mark.parametrize("target", ["primary", "secondary"])
 @pytest.mark.parametrize("row", HOST_ROWS, ids=[r[0] for r in HOST_ROWS])
 def test_host_resources_refused(routed, row, target):
-    _, devargs, why = row
-    reason = attach_refused(routed, target, devargs.format(tmp=routed.tmp))
-    assert reason.startswith("policy: ") and why in reason, reason
+    policy_refused(routed, target, row)
 
 
 def test_memif_filesystem_socket_allowed(routed):
