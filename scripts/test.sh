@@ -7,7 +7,8 @@
 #                fault-injection hooks (never in a release build); every
 #                process's log is checked for sanitizer reports
 #   units        systemd units, man pages, completion, readiness, sandbox
-#   fuzz         libFuzzer on the request decoder, devargs and policy
+#   fuzz         libFuzzer on the request decoder, devargs and policy, and
+#                the policy against DPDK's own devargs parser (differential)
 #                ($HOTPLUGD_FUZZ_SECONDS each, default 30)
 #   qemu         the test plan's physical (PCI) cases in a QEMU guest
 # Extra arguments go to pytest (e.g. -k vhost). HOTPLUGD_STAGES limits the

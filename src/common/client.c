@@ -53,6 +53,21 @@ int hpd_client_connect(struct hpd_client *c, const char *path, int timeout_ms)
 			goto fail;
 		}
 	}
+	/* Only root's (or our own) daemon answers: a socket someone else
+	 * planted would feed us fake answers. */
+	{
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
+			err = -errno;
+			goto fail;
+		}
+		if (cr.uid != 0 && cr.uid != geteuid()) {
+			err = -EPERM;
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	close(c->fd);

@@ -148,3 +148,80 @@ int hpd_devref_parse(const char *s, struct hpd_devref *ref, char *reason, size_t
 	ref->kind = HPD_DEVREF_NAME;
 	return hpd_devargs_name(s, ref->name, sizeof(ref->name));
 }
+
+bool hpd_devargs_layered(const char *devargs)
+{
+	static const char *const keys[] = {"bus", "class", "driver"};
+
+	/* The first layer is one if its first key is, whatever follows: DPDK
+	 * 22.11 looks the bus or class up even without a value ("bus" alone
+	 * makes it strcmp a NULL and crash). That key is what rte_kvargs
+	 * reads first: empty pairs and leading '=' skipped (",bus", "=bus").
+	 * Later layers start at "/key=". */
+	const char *k = devargs + strspn(devargs, ",=");
+	size_t klen = strcspn(k, ",=/");
+
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (klen == strlen(keys[i]) && strncmp(k, keys[i], klen) == 0)
+			return true;
+	for (const char *s = devargs; (s = strchr(s, '/')) != NULL; s++)
+		for (unsigned i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+			if (strncmp(s + 1, keys[i], strlen(keys[i])) == 0 &&
+			    s[1 + strlen(keys[i])] == '=')
+				return true;
+	return false;
+}
+
+/* One "key[=value]" of the plain form into spec; forms rte_kvargs reads
+ * another way (brackets, a second '=', an empty value) are refused. */
+static int plain_arg(struct hpd_devspec *spec, const char *tok, size_t n, char *reason,
+		     size_t len)
+{
+	struct devspec_arg *a;
+	const char *eq = memchr(tok, '=', n);
+	size_t klen = eq ? (size_t)(eq - tok) : n;
+
+	if (spec->nargs == DEVSPEC_MAX_ARGS)
+		return fail(reason, len, E2BIG, "more than %s arguments", "32");
+	if (memchr(tok, '[', n) || memchr(tok, ']', n) ||
+	    (eq && (memchr(eq + 1, '=', n - klen - 1) || klen + 1 == n)))
+		return fail(reason, len, EINVAL, "argument \"%.64s\" is not a plain key=value", tok);
+	a = &spec->args[spec->nargs++];
+	snprintf(a->key, sizeof(a->key), "%.*s", (int)klen, tok);
+	a->has_value = eq != NULL;
+	if (eq)
+		snprintf(a->value, sizeof(a->value), "%.*s", (int)(n - klen - 1), eq + 1);
+	return 0;
+}
+
+int hpd_devspec_plain(const char *devargs, struct hpd_devspec *spec, char *reason, size_t len)
+{
+	size_t pre, n;
+	const char *p;
+	int rc;
+
+	memset(spec, 0, sizeof(*spec));
+	if ((rc = hpd_devargs_check(devargs, reason, len)) != 0)
+		return rc;
+	if (hpd_devargs_layered(devargs))
+		return fail(reason, len, EINVAL, "layered devargs: %s", devargs);
+	pre = bus_prefix(devargs);
+	p = devargs + pre;
+	n = strcspn(p, ",");
+	/* DPDK reads "a=b" as a key and a value and "a/b=" as layers: no
+	 * plain device name has either (found by fuzz_differential) */
+	if (memchr(p, '=', n) || memchr(p, '/', n))
+		return fail(reason, len, EINVAL, "not a plain device name: %s", devargs);
+	snprintf(spec->name, sizeof(spec->name), "%.*s", (int)n, p);
+	if (pre)
+		snprintf(spec->bus, sizeof(spec->bus), "%.*s", (int)(pre - 1), devargs);
+	else
+		snprintf(spec->bus, sizeof(spec->bus), "%s", pci_shape(spec->name) ? "pci" : "vdev");
+	for (p += n; *p == ','; p += n) {
+		p++;
+		n = strcspn(p, ",");
+		if ((rc = plain_arg(spec, p, n, reason, len)) != 0)
+			return rc;
+	}
+	return 0;
+}

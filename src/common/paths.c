@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,4 +54,23 @@ int hpd_paths_member(const struct hpd_paths *p, int pid, char *out, size_t len)
 	int n = snprintf(out, len, "%s/member.%d.sock", p->group, pid);
 
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+int hpd_dir_check(const char *dir, char *reason, size_t len)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0) {
+		snprintf(reason, len, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(reason, len, "%s is %s (owner uid %d, mode %04o); it must be a directory "
+			 "owned by uid %d that no one else may write to: remove it", dir,
+			 S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ?
+			 "not private" : "not a directory", (int)st.st_uid,
+			 (unsigned)(st.st_mode & 07777), (int)geteuid());
+		return -EPERM;
+	}
+	return 0;
 }

@@ -28,5 +28,10 @@ int hpd_paths_member(const struct hpd_paths *p, int pid, char *out, size_t len);
  * $RUNTIME_DIRECTORY, then /run/hotplugd for root, else
  * $XDG_RUNTIME_DIR/hotplugd. */
 const char *hpd_default_runtime_dir(char *buf, size_t len);
+/* A directory root's daemon puts its sockets or state in, maybe made by
+ * someone else before it started: 0 if it is a real directory (not a
+ * symlink) owned by us and writable by nobody else; else -EPERM (or the
+ * lstat errno) with the reason. */
+int hpd_dir_check(const char *dir, char *reason, size_t len);
 
 #endif

@@ -167,30 +167,50 @@ static int deny(char *reason, size_t len, const char *fmt, const char *a, const 
 	return -EPERM;
 }
 
-/* The driver a device name selects: the longest allowed prefix, with
- * DPDK's "eth_" aliases read as "net_". */
-static const char *driver_of(const struct hpd_policy *p, const char *name, char *norm,
-			     size_t len)
+/* DPDK 22.11's vdev aliases of the drivers the built-in policy knows
+ * (RTE_PMD_REGISTER_ALIAS): the vdev bus probes the driver for either. A
+ * name starting with an alias not listed here matches no allowed driver. */
+static const struct {
+	const char *driver, *alias;
+} aliases[] = {
+	{"net_null", "eth_null"}, {"net_ring", "eth_ring"}, {"net_pcap", "eth_pcap"},
+	{"net_af_packet", "eth_af_packet"}, {"net_tap", "eth_tap"}, {"net_vhost", "eth_vhost"},
+	{"net_virtio_user", "virtio_user"}, {"net_bonding", "eth_bond"},
+};
+
+static bool prefixes(const char *name, const char *s)
 {
-	const char *best = NULL;
+	return strncmp(name, s, strlen(s)) == 0;
+}
+
+const char *policy_driver_of(const struct hpd_policy *p, const char *name, const char **alias)
+{
+	const char *best = NULL, *via = NULL;
 	size_t bestlen = 0;
-	char pci[HPD_PCI_ADDR_LEN];
 
-	if (hpd_pci_addr_canon(name, pci))
-		return "pci";
-	if (strncmp(name, "eth_", 4) == 0)
-		snprintf(norm, len, "net_%s", name + 4);
-	else
-		snprintf(norm, len, "%s", name);
 	for (unsigned i = 0; i < p->ndrivers; i++) {
-		size_t n = strlen(p->drivers[i]);
+		const char *d = p->drivers[i], *m = prefixes(name, d) ? d : NULL;
 
-		if (strncmp(norm, p->drivers[i], n) == 0 && n > bestlen) {
-			best = p->drivers[i];
-			bestlen = n;
+		for (unsigned j = 0; m == NULL && j < sizeof(aliases) / sizeof(*aliases); j++)
+			if (strcmp(aliases[j].driver, d) == 0 && prefixes(name, aliases[j].alias))
+				m = aliases[j].alias;
+		if (m && strlen(m) > bestlen && strcmp(d, "pci") != 0) {
+			best = d;
+			via = m;
+			bestlen = strlen(m);
 		}
 	}
+	if (alias)
+		*alias = via;
 	return best;
+}
+
+static bool allowed(const struct hpd_policy *p, const char *driver)
+{
+	for (unsigned i = 0; i < p->ndrivers; i++)
+		if (strcmp(p->drivers[i], driver) == 0)
+			return true;
+	return false;
 }
 
 /* path (resolved) is dir itself or below it, dir resolved too */
@@ -208,13 +228,43 @@ static bool within(const char *path, const char *dir)
 }
 
 /*
+ * A socket the daemon creates must stay where the check saw it: if anyone
+ * but root (or us) could write to a directory on its way, they could swap
+ * a subdirectory for a symlink after the check and make root bind, or
+ * unlink (stale-socket clean-up, vhost unregister), somewhere else. So
+ * every directory from the socket's own up to the allowed one (resolved,
+ * top) must be ours and writable by nobody else.
+ */
+static int check_dirs_private(const char *resolved, const char *top, const char *value,
+			      char *reason, size_t len)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", resolved);
+	for (;;) {
+		if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return deny(reason, len, "directory %s of %s is gone", dir, value);
+		if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))
+			return deny(reason, len, "socket directory %s may be written by others "
+				    "than root (a symlink swapped in would redirect %s)", dir, value);
+		if (strlen(dir) <= strlen(top) || (slash = strrchr(dir, '/')) == NULL ||
+		    slash == dir)
+			return 0;
+		*slash = '\0';
+	}
+}
+
+/*
  * A path the daemon will create or open must lie, once resolved, under an
  * allowed directory: no ".." component, its directory resolved through
  * realpath() (a symlinked directory counts where it points), and the final
- * component not a symlink.
+ * component not a symlink. socket: the directories on the way must be
+ * private too (check_private).
  */
 static int check_path(const char *value, char (*dirs)[256], unsigned ndirs,
-		      const char *what, char *reason, size_t len)
+		      const char *what, bool socket, char *reason, size_t len)
 {
 	char copy[PATH_MAX], parent[PATH_MAX], resolved[PATH_MAX];
 	char *slash, *tok, *save;
@@ -224,6 +274,8 @@ static int check_path(const char *value, char (*dirs)[256], unsigned ndirs,
 		return deny(reason, len, "%s are not allowed (%s)", what, value);
 	if (*value == '\0')
 		return deny(reason, len, "empty %s path%s", what, "");
+	if (strpbrk(value, ",[]"))
+		return deny(reason, len, "%s may not contain ',', '[' or ']': %s", what, value);
 	snprintf(copy, sizeof(copy), "%s", value);
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
 		if (strcmp(tok, "..") == 0)
@@ -241,94 +293,169 @@ static int check_path(const char *value, char (*dirs)[256], unsigned ndirs,
 		return deny(reason, len, "directory of %s does not exist (%s)", value, what);
 	if (lstat(value, &st) == 0 && S_ISLNK(st.st_mode))
 		return deny(reason, len, "%s is a symbolic link (%s)", value, what);
-	for (unsigned i = 0; i < ndirs; i++)
-		if (within(resolved, dirs[i]))
+	/* a driver that fails to bind removes what is there (vhost unregister
+	 * unlinks its path): only a socket may already be in its place */
+	if (socket && lstat(value, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return deny(reason, len, "%s exists and is not a socket (%s)", value, what);
+	for (unsigned i = 0; i < ndirs; i++) {
+		char top[PATH_MAX];
+
+		if (!within(resolved, dirs[i]) || realpath(dirs[i], top) == NULL)
+			continue;
+		if (!socket)
 			return 0;
+		return check_dirs_private(resolved, top, value, reason, len);
+	}
 	return deny(reason, len, "%s is outside the allowed directories (%s)", value, what);
 }
 
-static int check_iface(const struct hpd_policy *p, const char *ifname, const char *route,
-		       char *reason, size_t len)
+static int check_iface(const struct hpd_policy *p, const char *ifname,
+		       const char *const *routes, char *reason, size_t len)
 {
 	/* what the kernel accepts as a name (dev_valid_name) */
-	if (*ifname == '\0' || strlen(ifname) > 15 || strpbrk(ifname, "/: \t") ||
+	if (*ifname == '\0' || strlen(ifname) > 15 || strpbrk(ifname, "/: \t,[]") ||
 	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
 		return deny(reason, len, "\"%s\" is not a valid interface name%s", ifname, "");
-	if (route && *route && strcmp(ifname, route) == 0 && !p->allow_default_route_interface)
-		return deny(reason, len, "interface %s carries the default route%s", ifname,
-			    "; set allow_default_route_interface to use it");
+	for (const char *const *r = routes; r && *r; r++)
+		if (strcmp(ifname, *r) == 0 && !p->allow_default_route_interface)
+			return deny(reason, len, "interface %s carries a default route%s", ifname,
+				    "; set allow_default_route_interface to use it");
 	for (unsigned i = 0; i < p->ninterfaces; i++)
 		if (fnmatch(p->interfaces[i], ifname, 0) == 0)
 			return 0;
 	return deny(reason, len, "interface %s matches no allowed pattern%s", ifname, "");
 }
 
-int policy_check(const struct hpd_policy *p, const char *devargs,
-		 const char *default_route_iface, char *reason, size_t len)
+/* Driver-specific rules that are not about one key. */
+static int check_driver_rules(const char *drv, const struct hpd_devspec *spec, char *reason,
+			      size_t len)
 {
-	char name[64], norm[64], args[HPD_REASON_MAX + 128];
-	const char *drv, *comma;
-	char *tok, *save;
+	/* memif's socket is abstract unless socket-abstract=no: any local
+	 * user could then connect to it, whatever the directory's mode. */
+	if (strcmp(drv, "net_memif") == 0) {
+		bool have_socket = false, fs = false;
 
-	if (hpd_devargs_name(devargs, name, sizeof(name)) != 0)
-		return deny(reason, len, "cannot read a device name from %s%s", devargs, "");
-	drv = driver_of(p, name, norm, sizeof(norm));
-	if (drv == NULL)
-		return deny(reason, len, "driver of %s is not allowed (%s)", name, p->source);
-	if (strcmp(drv, "pci") == 0 && p->npci) {
-		unsigned i;
-
-		for (i = 0; i < p->npci && strcmp(p->pci[i], name); i++)
-			;
-		if (i == p->npci)
-			return deny(reason, len, "PCI device %s is not in pci_addresses (%s)", name,
-				    p->source);
-	}
-	comma = strchr(devargs, ',');
-	if (comma == NULL)
-		return 0;
-	snprintf(args, sizeof(args), "%s", comma + 1);
-	for (tok = strtok_r(args, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		const char *value = eq ? eq + 1 : "";
-		int rc = 0;
-
-		if (eq)
-			*eq = '\0';
-		for (unsigned i = 0; i < p->nkeys && rc == 0; i++) {
-			const struct policy_key *k = &p->keys[i];
-
-			if (strcmp(k->driver, drv) != 0 || strcmp(k->key, tok) != 0)
-				continue;
-			if (k->kind == KEY_SOCKET)
-				rc = check_path(value, (char (*)[256])p->socket_dirs, p->nsocket_dirs,
-						"socket paths", reason, len);
-			else if (k->kind == KEY_FILE)
-				rc = check_path(value, (char (*)[256])p->file_dirs, p->nfile_dirs,
-						"files", reason, len);
-			else
-				rc = check_iface(p, value, default_route_iface, reason, len);
+		for (unsigned i = 0; i < spec->nargs; i++) {
+			have_socket |= strcmp(spec->args[i].key, "socket") == 0;
+			if (strcmp(spec->args[i].key, "socket-abstract") == 0)
+				fs = strcmp(spec->args[i].value, "no") == 0;
 		}
-		if (rc)
-			return rc;
+		if (!have_socket || !fs)
+			return deny(reason, len, "%s: memif needs a filesystem socket: give "
+				    "socket=<path> and socket-abstract=no%s", spec->name,
+				    " (an abstract socket is open to every local user)");
 	}
 	return 0;
 }
 
+int policy_check_spec(const struct hpd_policy *p, const struct hpd_devspec *spec,
+		      const char *const *routes, char *reason, size_t len)
+{
+	const char *drv, *via;
+	int rc;
+
+	if (strcmp(spec->bus, "pci") == 0) {
+		char pci[HPD_PCI_ADDR_LEN];
+		unsigned i;
+
+		if (!allowed(p, "pci"))
+			return deny(reason, len, "PCI devices are not allowed (%s)%s", p->source, "");
+		if (!hpd_pci_addr_canon(spec->name, pci))
+			return deny(reason, len, "%s is not a PCI address the policy reads%s",
+				    spec->name, "");
+		for (i = 0; i < p->npci && strcmp(p->pci[i], pci); i++)
+			;
+		if (p->npci && i == p->npci)
+			return deny(reason, len, "PCI device %s is not in pci_addresses (%s)", pci,
+				    p->source);
+		return 0;
+	}
+	if (strcmp(spec->bus, "vdev") != 0)
+		return deny(reason, len, "bus %s is not allowed (%s)", spec->bus, p->source);
+	drv = policy_driver_of(p, spec->name, &via);
+	if (drv == NULL)
+		return deny(reason, len, "driver of %s is not allowed (%s)", spec->name, p->source);
+	/* DPDK's vdev bus takes the first driver whose name or alias prefixes
+	 * the device name: it must be the one the policy judged. */
+	if (*spec->match && strcmp(spec->match, via) != 0)
+		return deny(reason, len, "DPDK would probe %s with driver %s, not the "
+			    "allowed one", spec->name, spec->match);
+	for (unsigned a = 0; a < spec->nargs; a++) {
+		const struct devspec_arg *arg = &spec->args[a];
+		const char *value = arg->has_value ? arg->value : "";
+
+		for (unsigned i = 0; i < p->nkeys; i++) {
+			const struct policy_key *k = &p->keys[i];
+
+			if (strcmp(k->driver, drv) != 0 || strcmp(k->key, arg->key) != 0)
+				continue;
+			if (k->kind == KEY_SOCKET)
+				rc = check_path(value, (char (*)[256])p->socket_dirs, p->nsocket_dirs,
+						"socket paths", true, reason, len);
+			else if (k->kind == KEY_FILE)
+				rc = check_path(value, (char (*)[256])p->file_dirs, p->nfile_dirs,
+						"files", false, reason, len);
+			else
+				rc = check_iface(p, value, routes, reason, len);
+			if (rc)
+				return rc;
+		}
+	}
+	return check_driver_rules(drv, spec, reason, len);
+}
+
+int policy_check(const struct hpd_policy *p, const char *devargs,
+		 const char *default_route_iface, char *reason, size_t len)
+{
+	const char *routes[] = {default_route_iface, NULL};
+	struct hpd_devspec spec;
+	char why[160];
+
+	if (hpd_devspec_plain(devargs, &spec, why, sizeof(why)) != 0)
+		return deny(reason, len, "cannot read %s: %s", devargs, why);
+	return policy_check_spec(p, &spec, routes, reason, len);
+}
+
+static void add_route(char out[][16], unsigned *n, unsigned max, const char *ifname)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(out[i], ifname) == 0)
+			return;
+	if (*n < max)
+		snprintf(out[(*n)++], 16, "%s", ifname);
+}
+
+unsigned policy_default_routes(const char *route4, const char *route6, char out[][16],
+			       unsigned max)
+{
+	char line[512], ifname[64], dst[40];
+	unsigned dest, mask, plen, n = 0;
+	FILE *f;
+
+	if (route4 && (f = fopen(route4, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%63s %x %*x %*x %*d %*d %*d %x", ifname, &dest, &mask) == 3 &&
+			    dest == 0 && mask == 0)
+				add_route(out, &n, max, ifname);
+		fclose(f);
+	}
+	/* ipv6_route: dest plen src splen nexthop metric refcnt use flags iface */
+	if (route6 && (f = fopen(route6, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%39s %x %*s %*x %*s %*x %*x %*x %*x %63s", dst, &plen,
+				   ifname) == 3 && plen == 0 &&
+			    strspn(dst, "0") == strlen(dst) && strcmp(ifname, "lo") != 0)
+				add_route(out, &n, max, ifname);
+		fclose(f);
+	}
+	return n;
+}
+
 void policy_default_route_iface(const char *route_file, char *out, size_t len)
 {
-	char line[256], ifname[64];
-	unsigned dest, mask;
-	FILE *f = fopen(route_file, "r");
+	char r[1][16];
 
 	*out = '\0';
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %x %*x %*x %*d %*d %*d %x", ifname, &dest, &mask) == 3 &&
-		    dest == 0 && mask == 0) {
-			snprintf(out, len, "%s", ifname);
-			break;
-		}
-	fclose(f);
+	if (policy_default_routes(route_file, NULL, r, 1))
+		snprintf(out, len, "%s", r[0]);
 }

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "devargs.h"
+
 #define POLICY_MAX_LIST 32
 
 /* What a driver key names, and so how it is checked. */
@@ -55,12 +57,27 @@ int policy_load(struct hpd_policy *p, const char *path, char *err, size_t len);
 /*
  * 0, or -EPERM with the rule that refused: "policy: driver net_foo is not
  * allowed", "policy: net_pcap0 rx_pcap=/etc/shadow: files are not allowed".
- * default_route_iface may be NULL. Relative paths resolve against cwd.
+ * route_ifaces: the interfaces carrying a default route (IPv4 or IPv6), a
+ * NULL-terminated list, or NULL. Relative paths resolve against cwd.
  */
+int policy_check_spec(const struct hpd_policy *p, const struct hpd_devspec *spec,
+		      const char *const *route_ifaces, char *reason, size_t len);
+/* policy_check_spec of the plain form "[bus:]name[,key=value...]" read by
+ * hpd_devspec_plain: the pure path the unit tests and fuzzers drive. */
 int policy_check(const struct hpd_policy *p, const char *devargs,
 		 const char *default_route_iface, char *reason, size_t len);
-/* The interface of the IPv4 default route (from a /proc/net/route-format
- * file), or "" */
+/* The driver an allowed device name selects (the name or DPDK alias of an
+ * allowed driver that prefixes it), or NULL. */
+const char *policy_driver_of(const struct hpd_policy *p, const char *name, const char **alias);
+
+/* Every interface carrying a default route: IPv4 from a /proc/net/route
+ * file, IPv6 from a /proc/net/ipv6_route file (either may be NULL). Fills
+ * out[0..max-1] (IFNAMSIZ each) and returns how many. */
+#define POLICY_MAX_ROUTES 16
+unsigned policy_default_routes(const char *route4, const char *route6,
+			       char out[][16], unsigned max);
+/* The first IPv4 default route's interface, or "" (kept for the console's
+ * messages) */
 void policy_default_route_iface(const char *route_file, char *out, size_t len);
 
 #endif

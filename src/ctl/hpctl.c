@@ -44,7 +44,8 @@ int ctl_connect(struct ctl *ctl, const char *path)
 	hpd_client_close(&ctl->client);
 	rc = hpd_client_connect(&ctl->client, path, ctl->timeout_ms);
 	if (rc) {
-		fprintf(stderr, "hpctl: cannot reach %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "hpctl: cannot reach %s: %s\n", path, rc == -EPERM ?
+			"served by a process of another user, not root's hotplugd" : strerror(-rc));
 		return EXIT_UNREACHABLE;
 	}
 	snprintf(ctl->socket, sizeof(ctl->socket), "%s", path);

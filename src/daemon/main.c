@@ -6,6 +6,7 @@
  * what differs by role is in role-primary.c and role-secondary.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,14 +101,30 @@ static int load_policy(void)
 	return 0;
 }
 
+/* Made here or found: either way ours and private, or a user who made
+ * it first could swap control.sock (and answer root's hpctl) or a socket. */
+static int use_dir(const char *dir, mode_t mode)
+{
+	char reason[PATH_MAX + 160];
+	int rc;
+
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if ((rc = hpd_dir_check(dir, reason, sizeof(reason))) != 0)
+		log_err("%s", reason);
+	return rc;
+}
+
 static int make_group_dir(void)
 {
-	if (mkdir(hpd.paths.runtime, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	/* Not world-writable: only root creates sockets here. */
-	if (mkdir(hpd.paths.group, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	int rc;
+
+	if ((rc = use_dir(hpd.paths.runtime, 0755)) != 0 ||
+	    /* Not world-writable: only root creates sockets here. */
+	    (rc = use_dir(hpd.paths.group, 0755)) != 0)
+		return rc;
+	/* vhost-user, virtio-user and memif sockets go here by default */
+	return hpd_is_primary() ? use_dir(hpd.socket_dir, 0750) : 0;
 }
 
 /* Who this process is and where its sockets go. */

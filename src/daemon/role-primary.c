@@ -51,12 +51,6 @@ static int configure(const struct cli_options *cli)
 	char state_buf[PATH_MAX];
 	int rc;
 
-	/* vhost-user, virtio-user and memif sockets go here by default */
-	if (mkdir(hpd.socket_dir, 0750) < 0 && errno != EEXIST) {
-		rc = -errno;
-		log_err("runtime directory %s: %s", hpd.paths.group, strerror(-rc));
-		return rc;
-	}
 	if (cli->worker_mode != DP_NONE) {
 		log_err("--worker: the data path runs in secondaries; this process is the primary");
 		return -EINVAL;

@@ -29,8 +29,12 @@ int local_parse(const char *devargs, struct local_devargs *out)
 	struct rte_devargs da;
 
 	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
+	/* a class-only layered string ("x/class=eth") parses with no bus:
+	 * nothing can probe it */
+	if (rte_devargs_parse(&da, devargs) != 0 || da.bus == NULL) {
+		rte_devargs_reset(&da);
 		return -EINVAL;
+	}
 	snprintf(out->name, sizeof(out->name), "%s", da.name);
 	out->vdev = bus_is_vdev(da.bus);
 	rte_devargs_reset(&da);
@@ -76,8 +80,10 @@ int local_attach(const char *devargs)
 	int rc;
 
 	memset(&da, 0, sizeof(da));
-	if (rte_devargs_parse(&da, devargs) != 0)
+	if (rte_devargs_parse(&da, devargs) != 0 || da.bus == NULL) {
+		rte_devargs_reset(&da);
 		return -EINVAL;
+	}
 	snprintf(name, sizeof(name), "%s", da.name);
 	if (bus_is_vdev(da.bus))
 		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);

@@ -30,6 +30,10 @@ shift $(( $# > 0 ? 1 : 0 ))
 # Everything a target may exercise; pure code only (no DPDK, no libevent).
 # A new pure source under test goes here and in meson.build's common list.
 common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
+# Targets that hold the pure code to DPDK's own parser: they also build the
+# daemon's DPDK-side sources named here and link DPDK (no EAL is started).
+dpdk_targets=(differential)
+dpdk_srcs=(devspec.c)
 
 case $secs in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
@@ -81,8 +85,15 @@ for t in "${targets[@]}"; do
       "$top/src/common/paths.c")
     for f in "${daemon_srcs[@]}"; do extra+=("$top/src/daemon/$f"); done
     extra_libs=$daemon_libs
+  elif [[ " ${dpdk_targets[*]} " == *" $t "* ]]; then
+    pmd_dir=$(ls -d "$(pkg-config --variable=libdir libdpdk)"/dpdk/pmds-* 2>/dev/null | head -1)
+    # shellcheck disable=SC2207 # pkg-config prints a word list
+    extra=(-I"$top/src/daemon/dpdk" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
+    for f in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/dpdk/$f"); done
+    # shellcheck disable=SC2207
+    extra_libs="$(pkg-config --libs libdpdk) -ldl"
   fi
-  # shellcheck disable=SC2086 # jansson_flags is a word list
+  # shellcheck disable=SC2086 # jansson_flags and extra_libs are word lists
   if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" "${extra[@]}" $jansson_flags \
        $extra_libs -o "$out/$name" >"$dir/build.log" 2>&1; then
     echo "$name: build failed:"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 import os
 import shutil
+import subprocess
 import tempfile
 
 import pytest
@@ -69,3 +70,28 @@ def group_factory():
 def group(group_factory):
     """One primary and two secondaries, as the DPDK test suite runs it."""
     return group_factory(secondaries=2)
+
+
+TAG = f"{os.getpid() % 100000}"
+
+
+@pytest.fixture(scope="module")
+def users():
+    """Real users and groups made for the test: an outsider, a read-group
+    member and an admin (in both groups)."""
+    made = {"groups": [f"hpr{TAG}", f"hpa{TAG}"],
+            "users": {"nobody": f"hpu0{TAG}", "reader": f"hpu1{TAG}", "admin": f"hpu2{TAG}"}}
+    for g in made["groups"]:
+        subprocess.run(["groupadd", g], check=True)
+    u = made["users"]
+    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", u["nobody"]], check=True)
+    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
+                    made["groups"][0], u["reader"]], check=True)
+    # the socket belongs to the read group, so an admin is in both
+    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
+                    ",".join(made["groups"]), u["admin"]], check=True)
+    yield made
+    for user in u.values():
+        subprocess.run(["userdel", user], capture_output=True)
+    for g in made["groups"]:
+        subprocess.run(["groupdel", g], capture_output=True)

@@ -52,8 +52,8 @@ def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, app_args=()
     libhotplugd-member."""
     g = factory(secondaries=0, **kw)
     sock = os.path.join(g.tmp, "m.sock")
-    for d in ["net_null0", f"net_memif0,role=server,socket={sock}",
-              f"net_memif1,role=client,socket={sock}", "net_null1"]:
+    for d in ["net_null0", f"net_memif0,role=server,socket={sock},socket-abstract=no",
+              f"net_memif1,role=client,socket={sock},socket-abstract=no", "net_null1"]:
         g.primary.call("attach", {"devargs": d})
     for d in FORWARD:
         g.primary.call("start", {"device": d})

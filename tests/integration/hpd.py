@@ -518,6 +518,15 @@ class Group:
         return subprocess.run([HPCTL, "-r", self.rundir, "--file-prefix", self.prefix, *args],
                               capture_output=True, text=True, timeout=60, check=check)
 
+    def hpctl_as(self, user, *args, groups=None):
+        """hpctl as another user: with its /etc/group groups, or exactly
+        the supplementary groups given (as systemd or a container would)."""
+        gid = subprocess.run(["id", "-g", user], capture_output=True, text=True).stdout.strip()
+        grp_args = ["--init-groups"] if groups is None else [f"--groups={','.join(groups)}"]
+        return subprocess.run(["setpriv", f"--reuid={user}", f"--regid={gid}", *grp_args,
+                               HPCTL, "-r", self.rundir, "--file-prefix", self.prefix, *args],
+                              capture_output=True, text=True, timeout=30)
+
     def sanitizer_reports(self):
         """Findings of ASan/UBSan/LSan in any process's log (sanitizer builds)."""
         found = []

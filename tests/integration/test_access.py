@@ -8,29 +8,7 @@ import subprocess
 
 import pytest
 
-from hpd import HPCTL, Group
-
-TAG = f"{os.getpid() % 100000}"
-
-
-@pytest.fixture(scope="module")
-def users():
-    made = {"groups": [f"hpr{TAG}", f"hpa{TAG}"],
-            "users": {"nobody": f"hpu0{TAG}", "reader": f"hpu1{TAG}", "admin": f"hpu2{TAG}"}}
-    for g in made["groups"]:
-        subprocess.run(["groupadd", g], check=True)
-    u = made["users"]
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", u["nobody"]], check=True)
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
-                    made["groups"][0], u["reader"]], check=True)
-    # the socket belongs to the read group, so an admin is in both
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G",
-                    ",".join(made["groups"]), u["admin"]], check=True)
-    yield made
-    for user in u.values():
-        subprocess.run(["userdel", user], capture_output=True)
-    for g in made["groups"]:
-        subprocess.run(["groupdel", g], capture_output=True)
+from hpd import Group
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +22,7 @@ def grp(users):
 
 
 def as_user(grp, user, *args):
-    gid = subprocess.run(["id", "-g", user], capture_output=True, text=True).stdout.strip()
-    return subprocess.run(["setpriv", f"--reuid={user}", f"--regid={gid}", "--init-groups",
-                           HPCTL, "-r", grp.rundir, "--file-prefix", grp.prefix, *args],
-                          capture_output=True, text=True, timeout=30)
+    return grp.hpctl_as(user, *args)
 
 
 def test_socket_is_0660_group_read(grp, users):

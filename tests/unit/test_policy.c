@@ -62,7 +62,11 @@ int main(void)
 	      strstr(reason, "symbolic link"));
 	CHECK(chk(&p, "net_memif0,socket=%s/sockets/nodir/m.sock") == -EPERM &&
 	      strstr(reason, "does not exist"));
-	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server") == 0);
+	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server,socket-abstract=no") == 0);
+	/* memif: an abstract socket (its default) is open to every local user */
+	CHECK(chk(&p, "net_memif0,socket=%s/sockets/m.sock,role=server") == -EPERM &&
+	      strstr(reason, "socket-abstract=no"));
+	CHECK(chk(&p, "net_memif0,socket-abstract=no") == -EPERM);
 	CHECK(chk(&p, "net_memif0,socket=") == -EPERM);
 	/* files: denied by default */
 	CHECK(chk(&p, "net_pcap0,rx_pcap=/etc/shadow") == -EPERM && strstr(reason, "files"));
@@ -122,6 +126,26 @@ int main(void)
 	CHECK_STR(route, "eth1");
 	policy_default_route_iface("/nonexistent", route, sizeof(route));
 	CHECK_STR(route, "");
+	/* every default route, IPv4 and IPv6 (the reject route on lo is none) */
+	write_file("route2", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+			     "eth1\t00000000\t0102000A\t0003\t0\t0\t10\t00000000\n"
+			     "eth2\t00000000\t0103000A\t0003\t0\t0\t20\t00000000\n");
+	write_file("route6", "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+			     "fd000000000000000000000000000002 00000400 00000001 00000000 00000003 eth3\n"
+			     "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+			     "00000000000000000000000000000000 ffffffff 00000001 00000000 00200200 lo\n"
+			     "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 "
+			     "00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth4\n");
+	{
+		char routes[POLICY_MAX_ROUTES][16], r4[512], r6[512];
+
+		snprintf(r4, sizeof(r4), "%s/route2", root);
+		snprintf(r6, sizeof(r6), "%s/route6", root);
+		CHECK(policy_default_routes(r4, r6, routes, POLICY_MAX_ROUTES) == 3);
+		CHECK_STR(routes[0], "eth1");
+		CHECK_STR(routes[1], "eth2");
+		CHECK_STR(routes[2], "eth3");
+	}
 
 	snprintf(path, sizeof(path), "rm -rf %s", root);
 	CHECK(system(path) == 0);

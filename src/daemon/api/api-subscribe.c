@@ -7,8 +7,15 @@
 
 static void subscribe(struct api_req *req)
 {
-	if (req->sink->subscribe == NULL || !req->sink->subscribe(req)) {
+	char reason[128];
+	int rc;
+
+	if (req->sink->subscribe == NULL) {
 		api_fail(req, -ENOTSUP, "only a control-socket connection can subscribe");
+		return;
+	}
+	if ((rc = req->sink->subscribe(req, reason, sizeof(reason))) != 0) {
+		api_fail(req, rc, "%s", reason);
 		return;
 	}
 	api_ok(req, json_pack("{s:b}", "subscribed", 1));

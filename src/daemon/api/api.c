@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,31 +78,23 @@ int api_acl_init(const char *read_group, const char *admin_group)
 	return 0;
 }
 
-static bool in_group(uid_t uid, gid_t gid, gid_t want)
+static bool in_group(gid_t gid, const gid_t *groups, int ngroups, gid_t want)
 {
-	struct passwd *pw;
-	gid_t groups[PEER_GROUPS_MAX];
-	int n = PEER_GROUPS_MAX;
-
 	if (want == (gid_t)-1)
 		return false;
 	if (gid == want)
 		return true;
-	/* SO_PEERCRED gives the primary gid only; look up the others. */
-	pw = getpwuid(uid);
-	if (pw == NULL || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < ngroups; i++)
 		if (groups[i] == want)
 			return true;
 	return false;
 }
 
-unsigned api_rights(uid_t uid, gid_t gid)
+unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 {
-	if (uid == 0 || uid == geteuid() || in_group(uid, gid, admin_gid))
+	if (uid == 0 || uid == geteuid() || in_group(gid, groups, ngroups, admin_gid))
 		return RIGHT_READ | RIGHT_ADMIN;
-	if (in_group(uid, gid, read_gid))
+	if (in_group(gid, groups, ngroups, read_gid))
 		return RIGHT_READ;
 	return 0;
 }
@@ -249,6 +240,13 @@ void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
 		return;
 	}
+	/* refused whole before it is queued: the engine's copy is bounded,
+	 * and a cut "0...01" would name port 0 */
+	if (strlen(arg) > HPD_DEVARGS_MAX) {
+		api_fail(req, ENAMETOOLONG, "%s is %zu bytes; the limit is %d", param, strlen(arg),
+			 HPD_DEVARGS_MAX);
+		return;
+	}
 	req->origin.request_id = req->rpc.id;
 	engine_submit(kind, arg, &req->origin, api_op_done, req);
 }
@@ -275,6 +273,22 @@ static int take_origin(struct api_req *req)
 	if (json_is_string(json_object_get(o, "comm")))
 		comm = json_string_value(json_object_get(o, "comm"));
 	snprintf(req->origin.comm, sizeof(req->origin.comm), "%s", comm);
+	/* The member reports who its client is (it read the credentials off
+	 * its socket); what they may do is decided here, by our groups, never
+	 * by the member's configuration (it may name another admin group). */
+	{
+		json_t *groups = json_object_get(o, "groups"), *g;
+		size_t i;
+
+		req->peer.ngroups = 0;
+		json_array_foreach(groups, i, g)
+			if (json_is_integer(g) && req->peer.ngroups < HPD_PEER_GROUPS)
+				req->peer.groups[req->peer.ngroups++] = (gid_t)json_integer_value(g);
+		req->peer.uid = req->origin.uid;
+		req->peer.gid = req->origin.gid;
+		req->peer.rights = api_rights(req->origin.uid, req->origin.gid, req->peer.groups,
+					      req->peer.ngroups);
+	}
 	return 0;
 }
 

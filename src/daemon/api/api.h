@@ -21,10 +21,16 @@
 #define RIGHT_READ 0x1
 #define RIGHT_ADMIN 0x2
 
+#define HPD_PEER_GROUPS 64
+
 struct hpd_peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	/* its real supplementary groups (SO_PEERGROUPS): what systemd's
+	 * SupplementaryGroups= or a container gave it, not /etc/group */
+	gid_t groups[HPD_PEER_GROUPS];
+	int ngroups;
 	char comm[17];
 	unsigned rights;
 };
@@ -40,8 +46,10 @@ struct api_sink {
 	 * it the line is decoded and given to respond). */
 	void (*respond_raw)(struct api_req *req, const char *line, size_t len);
 	/* Make the request's connection receive events from now on
-	 * (optional: a sink without it cannot subscribe). False if it is gone. */
-	bool (*subscribe)(struct api_req *req);
+	 * (optional: a sink without it cannot subscribe): 0, or a negative
+	 * errno with the reason (-EMFILE: its user's subscriptions are at
+	 * their limit). */
+	int (*subscribe)(struct api_req *req, char *reason, size_t len);
 };
 
 struct api_req {
@@ -113,7 +121,7 @@ bool api_params(struct api_req *req, const char *const *allowed);
 void api_submit(struct api_req *req, enum op_kind kind, const char *param);
 
 /* rights of a peer from its credentials (uid 0 and our own uid: all) */
-unsigned api_rights(uid_t uid, gid_t gid);
+unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 int api_acl_init(const char *read_group, const char *admin_group);
 
 #endif

@@ -108,7 +108,7 @@ static int connect_primary(void)
 static void forward(struct api_req *req)
 {
 	struct relayed *r = calloc(1, sizeof(*r));
-	json_t *msg;
+	json_t *msg, *groups;
 	char *s;
 	size_t len;
 	int rc;
@@ -124,14 +124,29 @@ static void forward(struct api_req *req)
 	}
 	r->id = next_id++;
 	r->req = req;
-	msg = json_pack("{s:s, s:I, s:s, s:O, s:{s:i, s:i, s:i, s:s, s:O?}}",
+	groups = json_array();
+	for (int i = 0; i < req->peer.ngroups; i++)
+		json_array_append_new(groups, json_integer(req->peer.groups[i]));
+	/* who the client is, never what it may do: the primary decides that */
+	msg = json_pack("{s:s, s:I, s:s, s:O, s:{s:i, s:i, s:i, s:o, s:s, s:O?}}",
 			"jsonrpc", "2.0", "id", (json_int_t)r->id,
 			"method", req->rpc.method, "params", req->rpc.params,
 			"origin", "pid", req->origin.pid, "uid", req->origin.uid,
-			"gid", req->origin.gid, "comm", req->origin.comm,
+			"gid", req->origin.gid, "groups", groups, "comm", req->origin.comm,
 			"request_id", req->rpc.id);
 	s = rpc_encode(msg, &len);
 	json_decref(msg);
+	/* The line grows as it is relayed (origin); past the primary's limit it
+	 * is refused here, for this client only: the primary would have to
+	 * drop the whole line, and every other client's request shares this
+	 * connection. */
+	if (s && len - 1 > HPD_REQUEST_MAX) {
+		free(s);
+		free(r);
+		api_fail(req, E2BIG, "request is %zu bytes once relayed; the primary's limit "
+			 "is %d", len - 1, HPD_REQUEST_MAX);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&inflight, r, next);
 	if (s)
 		bufferevent_write(bev, s, len);

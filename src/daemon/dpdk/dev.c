@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,9 +14,11 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "depend.h"
 #include "dev.h"
 #include "devjob.h"
 #include "eal_log.h"
+#include "sockfile.h"
 #include "local.h"
 #include "ports.h"
 #include "hotplugd.h"
@@ -190,6 +190,8 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 	}
 	if (hpd_is_primary() && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") != 0)
 		rc = rte_dev_remove(dev);
+	else if (hpd_is_primary() && (rc = dev_release_slaves(port)) != 0)
+		rc = rc < 0 ? rc : rte_vdev_uninit(name); /* the port is closed: the device */
 	else
 		rc = local_detach(name);
 	if (rc)
@@ -266,8 +268,7 @@ static void clear_stale_vhost_socket(uint16_t port)
 	const struct rte_devargs *da;
 	char args[256], *tok, *save, *iface = NULL;
 	bool client = false;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	int rc;
 
 	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL ||
 	    info.driver_name == NULL || strcmp(info.driver_name, "net_vhost") != 0)
@@ -282,17 +283,13 @@ static void clear_stale_vhost_socket(uint16_t port)
 		else if (strcmp(tok, "client=1") == 0)
 			client = true;
 	}
-	if (iface == NULL || client || strlen(iface) >= sizeof(sa.sun_path))
+	if (iface == NULL || client)
 		return;
-	strcpy(sa.sun_path, iface);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED) {
-		log_notice("removing stale vhost-user socket %s", iface);
-		unlink(iface);
-	}
-	close(fd);
+	rc = sockfile_clear_stale(iface);
+	if (rc > 0)
+		log_notice("removed stale vhost-user socket %s", iface);
+	else if (rc < 0 && rc != -ENOENT)
+		log_warn("vhost-user socket %s left alone: %s", iface, strerror(-rc));
 }
 
 int dev_start(uint16_t port, char *reason, size_t rlen)
@@ -371,6 +368,18 @@ unsigned dev_count(void)
 	return snapshot ? json_array_size(snapshot) : rte_eth_dev_count_avail();
 }
 
+/* A port whose driver cannot describe it now is still attached: listed
+ * (and so kept in the state file) from what the primary recorded. */
+static json_t *recorded_port_json(uint16_t port, const char *name)
+{
+	const struct hpd_port_state *st = &ports[port];
+
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "port", port, "name", name,
+			 "device", *st->device ? st->device : name,
+			 "devargs", *st->devargs ? st->devargs : name, "driver", "", "bus", "",
+			 "state", dev_started(port) ? "started" : "stopped");
+}
+
 json_t *dev_port_json(uint16_t port)
 {
 	struct rte_eth_dev_info info;
@@ -378,9 +387,10 @@ json_t *dev_port_json(uint16_t port)
 	char name[RTE_ETH_NAME_MAX_LEN], devargs[256], macs[RTE_ETHER_ADDR_FMT_SIZE];
 	json_t *o;
 
-	if (rte_eth_dev_get_name_by_port(port, name) != 0 ||
-	    rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+	if (rte_eth_dev_get_name_by_port(port, name) != 0)
 		return NULL;
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
+		return recorded_port_json(port, name);
 	dev_devargs(rte_dev_name(info.device), devargs, sizeof(devargs));
 	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}",
 		      "port", port, "name", name,
@@ -399,10 +409,10 @@ json_t *dev_port_json(uint16_t port)
 static json_t *build_list(void)
 {
 	json_t *a = json_array();
-	uint16_t p;
 
-	RTE_ETH_FOREACH_DEV(p) {
-		json_t *o = dev_port_json(p);
+	/* every valid port: RTE_ETH_FOREACH_DEV would skip owned ones */
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
+		json_t *o = rte_eth_dev_is_valid_port(p) ? dev_port_json(p) : NULL;
 
 		if (o)
 			json_array_append_new(a, o);

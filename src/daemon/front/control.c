@@ -18,11 +18,13 @@
 
 #include "api.h"
 #include "clock.h"
+#include "climits.h"
 #include "control.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "members.h"
 
 /* Past this much unsent output we stop reading a client's requests
  * (backpressure) and drop events for a subscriber (reported to it). */
@@ -42,6 +44,11 @@ struct conn {
 	bool subscribed;
 	bool closing;          /* close once the output is flushed */
 	bool read_paused;
+	bool discarding;       /* a member's oversized line: skip to its end */
+	bool member;           /* a member's relay connection: never limited */
+	bool counted;          /* admitted by climit_admit */
+	bool line_done;        /* a line completed since the deadline was armed */
+	struct event *line_ev; /* deadline to complete a request line */
 	unsigned dropped;      /* events lost to a full output buffer */
 	TAILQ_HEAD(, api_req) pending;
 };
@@ -66,6 +73,12 @@ static void conn_free(struct conn *c)
 	}
 	TAILQ_REMOVE(&conns, c, next);
 	nconns--;
+	if (c->subscribed && !c->member)
+		climit_unsubscribe(c->peer.uid, c->peer.rights & RIGHT_ADMIN);
+	if (c->counted)
+		climit_release(c->peer.uid, c->peer.rights & RIGHT_ADMIN);
+	if (c->line_ev)
+		event_free(c->line_ev);
 	if (c->rd)
 		event_free(c->rd);
 	if (c->idle)
@@ -158,26 +171,56 @@ static void conn_respond_raw(struct api_req *req, const char *line, size_t len)
 	}
 }
 
-static bool conn_subscribe(struct api_req *req)
+/* A reader's subscriptions are limited per user (climits.h); a member's
+ * relay connection is not a client and is never counted. */
+static int conn_subscribe(struct api_req *req, char *reason, size_t len)
 {
 	struct conn *c = req->ctx;
+	int rc;
 
-	if (c == NULL)
-		return false;
+	if (c == NULL) {
+		snprintf(reason, len, "the connection is gone");
+		return -ENOTCONN;
+	}
+	if (c->subscribed)
+		return 0;
+	if (!c->member &&
+	    (rc = climit_subscribe(c->peer.uid, c->peer.rights & RIGHT_ADMIN, reason, len)) != 0)
+		return rc;
 	c->subscribed = true;
-	return true;
+	return 0;
 }
 
 static const struct api_sink conn_sink = {.respond = conn_respond, .track = conn_track,
 					  .respond_raw = conn_respond_raw,
 					  .subscribe = conn_subscribe};
 
-static void too_long(struct conn *c)
+/*
+ * An oversized line. A client's connection is closed (it broke the
+ * framing); a member's relay connection carries every other client's
+ * requests too, so only this line is dropped: what was read of it now,
+ * the rest up to its newline as it arrives.
+ */
+static bool oversized(struct conn *c, size_t have, bool complete, size_t eol_len)
 {
 	char msg[64];
 
 	snprintf(msg, sizeof(msg), "E2BIG: request exceeds %d bytes", HPD_REQUEST_MAX);
-	conn_fatal(c, HPD_E_LIMIT, msg);
+	if (!(hpd_is_primary() && members_find(c->peer.pid))) {
+		conn_fatal(c, HPD_E_LIMIT, msg);
+		return false;
+	}
+	if (!c->discarding) {
+		json_t *e = rpc_error(NULL, HPD_E_LIMIT, msg, NULL);
+
+		log_warn("member %d sent a line over %d bytes; dropped", c->peer.pid,
+			 HPD_REQUEST_MAX);
+		send_json(c, e);
+		json_decref(e);
+	}
+	evbuffer_drain(c->in, have + (complete ? eol_len : 0));
+	c->discarding = !complete;
+	return complete;
 }
 
 /* Every complete line in the input, one request each. */
@@ -192,12 +235,13 @@ static void process(struct conn *c)
 		char *line;
 
 		if (p.pos < 0) {
-			if (evbuffer_get_length(in) > HPD_REQUEST_MAX)
-				too_long(c);
+			if (c->discarding || evbuffer_get_length(in) > HPD_REQUEST_MAX)
+				oversized(c, evbuffer_get_length(in), false, 0);
 			return;
 		}
-		if ((size_t)p.pos > HPD_REQUEST_MAX) {
-			too_long(c);
+		if (c->discarding || (size_t)p.pos > HPD_REQUEST_MAX) {
+			if (oversized(c, (size_t)p.pos, true, eol_len))
+				continue;
 			return;
 		}
 		line = malloc((size_t)p.pos + 1);
@@ -207,6 +251,7 @@ static void process(struct conn *c)
 		}
 		evbuffer_remove(in, line, (size_t)p.pos);
 		evbuffer_drain(in, eol_len);
+		c->line_done = true;
 		line[p.pos] = '\0';
 		if (strspn(line, " \t\r") != (size_t)p.pos)
 			api_handle_line(line, (size_t)p.pos, &c->peer, &conn_sink, c);
@@ -225,6 +270,42 @@ static void arm_idle(struct conn *c)
 
 	if (hpd.opt.idle_timeout_ms > 0 && !c->closing)
 		evtimer_add(c->idle, &tv);
+}
+
+/* The idle timeout restarts with every byte, so a line sent one byte a
+ * second would hold its connection for ever: a line must be complete
+ * within a deadline counted from its first byte. */
+static int line_deadline_ms(void)
+{
+	int ms = hpd.opt.idle_timeout_ms;
+
+	return ms > 0 && ms < 10000 ? ms : 10000;
+}
+
+static void arm_line_deadline(struct conn *c)
+{
+	struct timeval tv = {line_deadline_ms() / 1000, (line_deadline_ms() % 1000) * 1000};
+
+	if (c->closing || c->member || evbuffer_get_length(c->in) == 0) {
+		evtimer_del(c->line_ev);
+	} else if (c->line_done || !evtimer_pending(c->line_ev, NULL)) {
+		evtimer_add(c->line_ev, &tv);
+	}
+	c->line_done = false;
+}
+
+static void on_line_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char msg[96];
+
+	(void)fd, (void)what;
+	if (c->closing)
+		return;
+	snprintf(msg, sizeof(msg), "ETIMEDOUT: request line not complete within %d ms",
+		 line_deadline_ms());
+	log_info("client pid %d uid %d: %s", c->peer.pid, c->peer.uid, msg);
+	conn_fatal(c, HPD_E_LIMIT, msg);
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -246,6 +327,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	arm_idle(c);
 	process(c);
+	arm_line_deadline(c);
 }
 
 /* Waiting for an answer or for events is not idling. */
@@ -306,13 +388,17 @@ static void peer_creds(int fd, struct hpd_peer *p)
 		p->uid = cr.uid;
 		p->gid = cr.gid;
 	}
+	/* the groups the peer really has, not those /etc/group lists */
+	len = sizeof(p->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
+		p->ngroups = (int)(len / sizeof(gid_t));
 	snprintf(path, sizeof(path), "/proc/%d/comm", p->pid);
 	if ((f = fopen(path, "r")) != NULL) {
 		if (fgets(p->comm, sizeof(p->comm), f))
 			p->comm[strcspn(p->comm, "\n")] = '\0';
 		fclose(f);
 	}
-	p->rights = api_rights(p->uid, p->gid);
+	p->rights = api_rights(p->uid, p->gid, p->groups, p->ngroups);
 }
 
 static void resume_accept(evutil_socket_t fd, short what, void *arg)
@@ -369,19 +455,24 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	c->in = evbuffer_new();
 	c->rd = event_new(evbase, fd, EV_READ | EV_PERSIST, on_readable, c);
 	c->idle = evtimer_new(evbase, on_idle, c);
-	if (c->in == NULL || c->rd == NULL || c->idle == NULL) {
+	c->line_ev = evtimer_new(evbase, on_line_deadline, c);
+	if (c->in == NULL || c->rd == NULL || c->idle == NULL || c->line_ev == NULL) {
 		conn_free(c); /* out of memory: drop this client, keep serving */
 		return;
 	}
 	event_add(c->rd, NULL);
 	arm_idle(c);
-	if ((int)nconns > hpd.opt.max_clients) {
-		char msg[64];
+	/* a member relays for its own clients: never counted against ours */
+	c->member = hpd_is_primary() && members_find(c->peer.pid) != NULL;
+	if (!c->member) {
+		char msg[128];
 
-		snprintf(msg, sizeof(msg), "EMFILE: too many clients (limit %d)",
-			 hpd.opt.max_clients);
-		conn_fatal(c, HPD_E_LIMIT, msg);
-		return;
+		if (climit_admit(c->peer.uid, c->peer.rights & RIGHT_ADMIN, msg, sizeof(msg)) != 0) {
+			log_info("client pid %d uid %d refused: %s", c->peer.pid, c->peer.uid, msg);
+			conn_fatal(c, HPD_E_LIMIT, msg);
+			return;
+		}
+		c->counted = true;
 	}
 	if (c->peer.rights == 0) {
 		/* still answered per request, so the client sees EPERM */

@@ -11,10 +11,13 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "depend.h"
 #include "dev.h"
 #include "devargs.h"
 #include "devjob.h"
+#include "devspec.h"
 #include "eal_args.h"
+#include "ports.h"
 #include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
@@ -597,24 +600,65 @@ static int pci_check(const char *name, char *reason, size_t len)
 	return 0;
 }
 
+/*
+ * DPDK finds a PCI device by its full name only: "01:00.0" reaches no
+ * device ("Cannot find device"), and the same function spelled two ways
+ * would be two devices to the duplicate check. The devargs go on (to the
+ * EAL, the members, the state file) with the name as res.name has it.
+ */
+static int pci_spelled_canonically(struct op *op)
+{
+	const char *args = strchr(op->arg, ',');
+	char canon[sizeof(op->arg)];
+	int n = snprintf(canon, sizeof(canon), "%s%s", op->res.name, args ? args : "");
+
+	if (n < 0 || (size_t)n >= sizeof(canon)) {
+		snprintf(op->res.reason, sizeof(op->res.reason),
+			 "devargs with the PCI address in full (%s) are over DPDK's multi-process "
+			 "hotplug limit of %d bytes", op->res.name, HPD_DEVARGS_MAX);
+		return -ENAMETOOLONG;
+	}
+	memcpy(op->arg, canon, (size_t)n + 1);
+	return 0;
+}
+
+/* Every interface carrying a default route, IPv4 and IPv6. */
+static void default_routes(char (*buf)[16], const char **list)
+{
+	unsigned n = policy_default_routes("/proc/net/route", "/proc/net/ipv6_route", buf,
+					   POLICY_MAX_ROUTES);
+
+	for (unsigned i = 0; i < n; i++)
+		list[i] = buf[i];
+	list[n] = NULL;
+}
+
 static void attach_begin(struct op *op)
 {
-	char route[32];
+	char routes[POLICY_MAX_ROUTES][16], pci[HPD_PCI_ADDR_LEN];
+	const char *route_list[POLICY_MAX_ROUTES + 1];
+	struct hpd_devspec spec;
 	uint16_t port;
 	int rc;
 
-	rc = dev_parse(op->arg, &op->parsed, op->res.reason, sizeof(op->res.reason));
-	if (rc) {
-		op->res.rc = rc;
-		finish(op);
-		return;
+	/* One parse, DPDK's: the policy, the duplicate check and the name
+	 * all work on what DPDK will probe. */
+	rc = devspec_parse(op->arg, &spec, op->res.reason, sizeof(op->res.reason));
+	if (rc == 0) {
+		bool is_pci = strcmp(spec.bus, "pci") == 0;
+
+		snprintf(op->res.name, sizeof(op->res.name), "%s",
+			 is_pci && hpd_pci_addr_canon(spec.name, pci) ? pci : spec.name);
+		snprintf(op->parsed.name, sizeof(op->parsed.name), "%s", op->res.name);
+		op->parsed.vdev = strcmp(spec.bus, "vdev") == 0;
+		op->eal_fanout = dev_eal_fanout(&op->parsed);
+		default_routes(routes, route_list);
+		rc = policy_check_spec(&hpd.devargs_policy, &spec, route_list, op->res.reason,
+				       sizeof(op->res.reason));
+		if (rc == 0 && is_pci)
+			rc = pci_spelled_canonically(op);
 	}
-	snprintf(op->res.name, sizeof(op->res.name), "%s", op->parsed.name);
-	op->eal_fanout = dev_eal_fanout(&op->parsed);
-	policy_default_route_iface("/proc/net/route", route, sizeof(route));
-	rc = policy_check(&hpd.devargs_policy, op->arg, route, op->res.reason,
-			  sizeof(op->res.reason));
-	if (rc == 0)
+	if (rc == 0 && strcmp(spec.bus, "pci") == 0)
 		rc = pci_check(op->res.name, op->res.reason, sizeof(op->res.reason));
 	if (rc) {
 		op->res.rc = rc;
@@ -781,6 +825,10 @@ static bool resolve(struct op *op)
 			 op->arg);
 		rc = -ENOENT;
 	}
+	/* a port another is built on (a bond's slave) stays as it is */
+	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP))
+		rc = dev_dependants(op->port, op_kind_name(op->kind), op->res.reason,
+				    sizeof(op->res.reason));
 	if (rc) {
 		op->res.rc = rc;
 		finish(op);
@@ -881,12 +929,16 @@ static void run_next(evutil_socket_t fd, short what, void *arg)
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *done_arg)
 {
-	struct op *op = calloc(1, sizeof(*op));
+	struct op *op = strlen(arg) > HPD_DEVARGS_MAX ? NULL : calloc(1, sizeof(*op));
 
 	if (op == NULL) {
 		struct op_result r = {.rc = -ENOMEM, .port = -1};
 
-		snprintf(r.reason, sizeof(r.reason), "out of memory");
+		/* never cut: a shortened name could name another device */
+		if (strlen(arg) > HPD_DEVARGS_MAX)
+			r.rc = -ENAMETOOLONG;
+		snprintf(r.reason, sizeof(r.reason), "%s", r.rc == -ENOMEM ? "out of memory" :
+			 "argument longer than 127 bytes");
 		done(&r, done_arg);
 		return;
 	}
