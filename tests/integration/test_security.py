@@ -208,10 +208,16 @@ for i in range(n):
     s.settimeout(10)
     try:
         s.connect(path)
-        s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n')
+        try:
+            s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n')
+        except OSError:
+            pass  # refused at once: its answer is already waiting
         buf = b""
         while b"\n" not in buf:
-            chunk = s.recv(4096)
+            try:
+                chunk = s.recv(4096)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
                 break
             buf += chunk
