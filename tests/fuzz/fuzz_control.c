@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	/* write, read and let the loop run, until everything was sent, every
 	 * operation completed and the daemon has nothing more to say */
-	while (idle < 64 && !closed) {
+	while (idle < 8 && !closed) {
 		ssize_t n;
 		bool progress = false;
 

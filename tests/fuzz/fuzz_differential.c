@@ -32,7 +32,7 @@
 #endif
 
 static struct hpd_policy builtin, wide;
-static char dir[64] = "/tmp/hpd-fuzz-diff-XXXXXX", sockets[128];
+static char dir[PATH_MAX], sockets[PATH_MAX + 16];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -59,6 +59,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	closedir(d);
 	if (loaded == 0)
 		abort();
+	/* run.sh: TMPDIR is inside the target's build directory */
+	snprintf(dir, sizeof(dir), "%s/hpd-fuzz-diff-XXXXXX",
+		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(sockets, sizeof(sockets), "%s/sockets", dir);
