@@ -61,11 +61,18 @@ static void print_list(const char *arg, json_t *result, json_t *error)
 		       json_string_value(json_object_get(p, "name")));
 }
 
-/* The device name the example prints: devargs reduced to its name. */
+/* The device name the example prints: devargs reduced to its name, as the
+ * user spelled it (DPDK's example prints its parse, which keeps "00:04.0"
+ * as typed; the daemon's answers name the device in full). */
 static const char *short_name(const char *arg, char *buf, size_t len)
 {
-	if (hpd_devargs_name(arg, buf, len) != 0)
-		snprintf(buf, len, "%s", arg);
+	const char *colon = strchr(arg, ':'), *comma = strchr(arg, ',');
+
+	/* a bus prefix ("pci:", "vdev:") is not part of the name */
+	if (colon && (!comma || colon < comma) &&
+	    (strncmp(arg, "pci:", 4) == 0 || strncmp(arg, "vdev:", 5) == 0))
+		arg = colon + 1, comma = strchr(arg, ',');
+	snprintf(buf, len, "%.*s", comma ? (int)(comma - arg) : (int)strlen(arg), arg);
 	return buf;
 }
 
