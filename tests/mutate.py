@@ -75,6 +75,18 @@ MUTATIONS = [
      "a->st = m->h.rc ? ACK_FAIL : ACK_OK;",
      "a->st = ACK_OK;",
      "test_faults.py -k failing_member_rolls_back_everywhere"),
+    ("no-policy-on-restore", "devices from the state file skip the devargs policy",
+     "src/daemon/group/engine.c",
+     "rc = policy_check_spec(&hpd.devargs_policy, &spec, route_list, op->res.reason,",
+     "rc = op->origin.pid == hpd.pid ? 0 :"
+     " policy_check_spec(&hpd.devargs_policy, &spec, route_list, op->res.reason,",
+     "test_guarantees.py -k policy_applies_to_restore"),
+    ("canonical-parse-bypass", "the policy judges the project's own parse, not DPDK's",
+     "src/daemon/group/engine.c",
+     "rc = devspec_parse(op->arg, &spec, op->res.reason, sizeof(op->res.reason));",
+     "rc = devspec_parse(op->arg, &spec, op->res.reason, sizeof(op->res.reason));"
+     " if (rc == -EPERM) rc = 0;",
+     "test_security.py -k dpdk_grammar_refused"),
     ("no-backpressure", "a client that does not read is read on",
      "src/daemon/front/control.c",
      "c->read_paused = true;\n\t\t\treturn;",

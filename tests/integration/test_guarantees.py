@@ -217,8 +217,13 @@ def test_policy_applies_to_restore_and_devices_file(group_factory, workdir, sour
     """Devices from the state file or --devices pass the same devargs policy
     as a request: a file that names /etc/shadow or the host's interface
     changes nothing outside the allowed directories."""
-    shadow = os.stat("/etc/shadow")
-    denied = ["net_pcap0,rx_pcap=/etc/shadow,tx_pcap=/etc/shadow", "net_af_packet0,iface=eth0"]
+    # a decoy outside the allowed directories stands for /etc/shadow: a
+    # broken build (tests/mutate.py) must not be able to write the real one
+    secret = os.path.join(workdir, "secret")
+    with open(secret, "w") as f:
+        f.write("root:x:0:0\n")
+    before = os.stat(secret)
+    denied = [f"net_pcap0,rx_pcap={secret},tx_pcap={secret}", "net_af_packet0,iface=eth0"]
     path = os.path.join(workdir, f"{source}.json")
     if source == "state":
         content = {"version": 1, "devices": [{"devargs": d, "started": True} for d in denied]
@@ -238,9 +243,10 @@ def test_policy_applies_to_restore_and_devices_file(group_factory, workdir, sour
     for devargs, outcome in refused.items():
         assert "policy" in outcome, (devargs, outcome)
     g.assert_consistent(["net_null0"])
-    after = os.stat("/etc/shadow")
+    after = os.stat(secret)
     assert (after.st_mtime_ns, after.st_size, after.st_ino) == \
-        (shadow.st_mtime_ns, shadow.st_size, shadow.st_ino)
+        (before.st_mtime_ns, before.st_size, before.st_ino)
+    assert open(secret).read() == "root:x:0:0\n"
 
 
 def test_example_exits_when_its_primary_dies(group_factory):

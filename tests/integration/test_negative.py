@@ -4,6 +4,8 @@ and to a secondary, and checks the exact error and that no process's device
 list changed."""
 import json
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -114,7 +116,9 @@ REASONS = {
 # allows sockets and files only in its tmp dir, interfaces hv* and ens*).
 POLICY_ROWS = [
     ("pcap-read-shadow", "net_pcap1,rx_pcap=/etc/shadow", "outside the allowed"),
-    ("pcap-write-passwd", "net_pcap1,rx_pcap={tmp}/in.pcap,tx_pcap=/etc/passwd",
+    # a decoy for /etc/passwd: a broken build (tests/mutate.py) must not be
+    # able to overwrite the real one
+    ("pcap-write-outside", "net_pcap1,rx_pcap={tmp}/in.pcap,tx_pcap={decoy}/passwd",
      "outside the allowed"),
     ("pcap-dotdot", "net_pcap1,rx_pcap={tmp}/../../etc/shadow", "\"..\""),
     ("af-packet-host-iface", "net_af_packet1,iface=eth0", "matches no allowed pattern"),
@@ -141,7 +145,15 @@ def grp():
     # symlink games: a directory and a socket path pointing out of bounds
     os.symlink("/etc", os.path.join(g.tmp, "link"))
     os.symlink("/etc/passwd", os.path.join(g.tmp, "sock-link"))
+    g.decoy = tempfile.mkdtemp(prefix="hpt-decoy-")  # outside every allowed directory
+    with open(os.path.join(g.decoy, "passwd"), "w") as f:
+        f.write("root:x:0:0\n")
     yield g
+    try:
+        with open(os.path.join(g.decoy, "passwd")) as f:
+            assert f.read() == "root:x:0:0\n", "a refused attach wrote a file"
+    finally:
+        shutil.rmtree(g.decoy, ignore_errors=True)
     g.close_and_check()
 
 
@@ -149,7 +161,7 @@ def send(proc, req):
     c = Client(proc.sock_path, timeout=10)
     try:
         if req[0] == "policy":
-            return c.call_raw("attach", {"devargs": req[1].format(tmp=proc.group.tmp)})
+            return c.call_raw("attach", {"devargs": req[1].format(tmp=proc.group.tmp, decoy=proc.group.decoy)})
         if req[0] == "call":
             return c.call_raw(req[1], req[2])
         c.send_raw(req[1])
