@@ -8,6 +8,7 @@
 #include "hotplugd.h"
 #include "members.h"
 #include "state.h"
+#include "stuck.h"
 
 static void status(struct api_req *req)
 {
@@ -26,6 +27,8 @@ static void status(struct api_req *req)
 	if (hpd_is_primary()) {
 		json_object_set_new(s, "members", json_integer(members_count()));
 		json_object_set_new(s, "queued_operations", json_integer(engine_queued()));
+		if (stuck_active())
+			json_object_set_new(s, "stuck_call", stuck_json());
 		json_object_set_new(s, "devargs_policy", json_string(hpd.policy.source));
 		json_object_set_new(s, "state", state_status());
 		json_object_set_new(s, "unresponsive_policy", json_string(

@@ -21,6 +21,7 @@
 #include "members.h"
 #include "mp.h"
 #include "state.h"
+#include "stuck.h"
 #include "worker.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
@@ -61,6 +62,8 @@ struct op {
 	phase_t after_local;
 	int local_rc;
 	char local_reason[HPD_REASON_MAX + 64];
+	bool in_local;  /* a device call of this op is on the worker */
+	bool answered;  /* told ETIMEDOUT while its device call went on */
 	struct timespec t0;
 	op_done_t done;
 	void *done_arg;
@@ -68,7 +71,7 @@ struct op {
 
 static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
 static struct op *current;
-static struct event *round_timer, *receipt_timer, *fence_timer, *kick;
+static struct event *round_timer, *receipt_timer, *fence_timer, *call_timer, *kick;
 
 /* How long a fenced member may take to die before we go on without its
  * exit: a process in uninterruptible sleep can outlive SIGKILL. */
@@ -142,7 +145,8 @@ static void answer(void *arg)
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
 	hpd_notify_status();
-	op->done(&op->res, op->done_arg);
+	if (!op->answered) /* else its client already has an answer */
+		op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
 	free(op->acks);
 	free(op);
@@ -462,23 +466,112 @@ static int local_job(void *arg, char *reason, size_t len)
 	return -EINVAL;
 }
 
+static const char *const call_name[] = {
+	[L_ATTACH] = "probe", [L_DETACH] = "remove", [L_START] = "start", [L_STOP] = "stop",
+};
+
+/* --call-timeout, or the member deadline when not given */
+static int call_deadline_ms(void)
+{
+	return hpd.opt.call_timeout_ms ? hpd.opt.call_timeout_ms : hpd.opt.op_timeout_ms;
+}
+
+static void attach_rolled_back_here(struct op *op);
+static void local(struct op *op, enum local_step step, const char *arg, phase_t next);
+
+/*
+ * A device call that outlived its deadline has returned. The client was
+ * told ETIMEDOUT, so an attach whose probe succeeded after all is undone
+ * (no member has the device yet); any other step goes on as it would have
+ * (a detach or a stop the members already took part in is completed), so
+ * that every process agrees again either way.
+ */
+static bool late_return(struct op *op)
+{
+	if (!stuck_active())
+		return false;
+	if (op->kind == OP_ATTACH && op->local == L_ATTACH) {
+		stuck_end(op->local_rc, op->local_reason, op->local_rc ?
+			  "failed: nothing to undo" : "succeeded late: rolling it back");
+		if (op->local_rc) {
+			finish(op);
+			return true;
+		}
+		local(op, L_DETACH, NULL, attach_rolled_back_here);
+		return true;
+	}
+	stuck_end(op->local_rc, op->local_reason, "the operation goes on from here");
+	op->res.rc = 0;
+	op->res.reason[0] = '\0';
+	return false;
+}
+
 static void local_done(void *arg, int rc, const char *reason)
 {
 	struct op *op = arg;
 
+	evtimer_del(call_timer);
+	op->in_local = false;
 	op->local_rc = rc;
 	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
 	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
 		  ms_since(&op->t0));
+	if (late_return(op))
+		return;
 	op->after_local(op);
 }
 
 static void local(struct op *op, enum local_step step, const char *arg, phase_t next)
 {
+	int ms = call_deadline_ms();
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
 	op->local = step;
 	op->local_arg = arg;
 	op->after_local = next;
+	op->in_local = true;
 	worker_submit(local_job, local_done, op);
+	event_base_update_cache_time(evbase);
+	evtimer_add(call_timer, &tv);
+}
+
+static void refuse(enum op_kind kind, const char *arg, op_done_t done, void *done_arg);
+
+/* The device call has not returned in time: answer its client now, and
+ * every operation waiting behind it, rather than leave them hanging on a
+ * driver that may never return. */
+static void call_overdue(evutil_socket_t fd, short what, void *unused)
+{
+	struct op *op = current, *w;
+	int ms = call_deadline_ms();
+
+	(void)fd, (void)what, (void)unused;
+	if (op == NULL || !op->in_local)
+		return;
+	stuck_begin(call_name[op->local], op->res.name, op_kind_name(op->kind), ms);
+	if (!op->answered) {
+		struct op_result r = op->res;
+
+		r.rc = -ETIMEDOUT;
+		snprintf(r.reason, sizeof(r.reason), "%s of %s has not returned after %.1f s; %s",
+			 call_name[op->local], op->res.name, ms / 1e3,
+			 op->kind == OP_ATTACH && op->local == L_ATTACH ?
+			 "it is rolled back if it ever returns" :
+			 "the operation is completed if it ever returns");
+		r.ms = ms_since(&op->t0);
+		log_notice("%s %s from pid %d: %s", op_kind_name(op->kind), op->arg,
+			   op->origin.pid, r.reason);
+		op->answered = true;
+		op->done(&r, op->done_arg);
+	}
+	while ((w = TAILQ_FIRST(&queue)) != NULL) {
+		TAILQ_REMOVE(&queue, w, next);
+		queued--;
+		refuse(w->kind, w->arg, w->done, w->done_arg);
+		json_decref(w->origin.request_id);
+		free(w);
+	}
+	hpd_notify_status();
 }
 
 /* The local step's failure becomes the operation's answer. */
@@ -838,10 +931,30 @@ static void run_next(evutil_socket_t fd, short what, void *arg)
 	begin[current->kind](current);
 }
 
+/* While a device call is stuck nothing can change: say so at once. */
+static void refuse(enum op_kind kind, const char *arg, op_done_t done, void *done_arg)
+{
+	struct op_result r = {.rc = -EBUSY, .port = -1};
+	char what[160];
+
+	stuck_describe(what, sizeof(what));
+	snprintf(r.name, sizeof(r.name), "%s", arg);
+	snprintf(r.reason, sizeof(r.reason), "the primary's %s; no change is possible until "
+		 "it returns (hpctl status shows it)", what);
+	log_notice("%s %s refused: %s", op_kind_name(kind), arg, r.reason);
+	done(&r, done_arg);
+}
+
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *done_arg)
 {
-	struct op *op = calloc(1, sizeof(*op));
+	struct op *op;
+
+	if (stuck_active()) {
+		refuse(kind, arg, done, done_arg);
+		return;
+	}
+	op = calloc(1, sizeof(*op));
 
 	if (op == NULL) {
 		struct op_result r = {.rc = -ENOMEM, .port = -1};
@@ -877,6 +990,7 @@ void engine_init(struct event_base *base)
 	round_timer = evtimer_new(base, round_timeout, NULL);
 	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
 	fence_timer = evtimer_new(base, fence_timeout, NULL);
+	call_timer = evtimer_new(base, call_overdue, NULL);
 	kick = event_new(base, -1, 0, run_next, NULL);
 }
 
@@ -888,6 +1002,8 @@ void engine_fini(void)
 		event_free(receipt_timer);
 	if (fence_timer)
 		event_free(fence_timer);
+	if (call_timer)
+		event_free(call_timer);
 	if (kick)
 		event_free(kick);
 }

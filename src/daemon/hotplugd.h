@@ -36,6 +36,7 @@ struct hpd_options {
 	bool console;
 	int ping_timeout_ms;
 	int op_timeout_ms;
+	int call_timeout_ms; /* the primary's own device calls; 0: op_timeout_ms */
 	enum hpd_unresponsive policy;
 	int max_clients;
 	int idle_timeout_ms;

@@ -70,6 +70,8 @@ static void usage(FILE *f, const char *prog)
 		"      --console             test-plan console on stdin (example> )\n"
 		"      --ping-timeout MS     member liveness deadline (default 250)\n"
 		"      --op-timeout MS       member deadline for attach/detach (default 5000)\n"
+		"      --call-timeout MS     primary: deadline of its own driver calls (probe,\n"
+		"                            remove, start, stop; default: the --op-timeout)\n"
 		"      --unresponsive POLICY fence (default) or refuse\n"
 		"      --max-clients N       control connections (default 128)\n"
 		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
@@ -109,7 +111,8 @@ static const char *worker_ports;
 static void parse_options(int argc, char **argv)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS };
+	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS,
+	       O_CALL };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -117,6 +120,7 @@ static void parse_options(int argc, char **argv)
 		{"console", no_argument, NULL, O_CONSOLE},
 		{"ping-timeout", required_argument, NULL, O_PING},
 		{"op-timeout", required_argument, NULL, O_OP},
+		{"call-timeout", required_argument, NULL, O_CALL},
 		{"unresponsive", required_argument, NULL, O_POLICY},
 		{"max-clients", required_argument, NULL, O_MAXCL},
 		{"idle-timeout", required_argument, NULL, O_IDLE},
@@ -144,6 +148,7 @@ static void parse_options(int argc, char **argv)
 		case O_CONSOLE: hpd.opt.console = true; break;
 		case O_PING: hpd.opt.ping_timeout_ms = parse_int(optarg, 1, 60000, "--ping-timeout"); break;
 		case O_OP: hpd.opt.op_timeout_ms = parse_int(optarg, 1, 600000, "--op-timeout"); break;
+		case O_CALL: hpd.opt.call_timeout_ms = parse_int(optarg, 1, 600000, "--call-timeout"); break;
 		case O_POLICY:
 			if (strcmp(optarg, "fence") == 0)
 				hpd.opt.policy = HPD_POLICY_FENCE;
@@ -483,9 +488,13 @@ out_agent:
 	}
 out_mp:
 	mp_fini();
-	worker_fini();
+	/* a driver call still stuck holds DPDK's locks: leave its memory
+	 * to the exit rather than wait in the EAL's clean-up */
+	if (worker_fini() != 0)
+		goto out_free;
 out_eal:
 	rte_eal_cleanup();
+out_free:
 	free(eal_copy);
 	eal_args_free(eal_argv);
 	if (rc)

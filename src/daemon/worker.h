@@ -23,7 +23,8 @@ typedef int (*worker_fn)(void *arg, char *reason, size_t len);
 typedef void (*worker_done)(void *arg, int rc, const char *reason);
 
 int worker_init(struct event_base *base);
-void worker_fini(void);
+/* -EBUSY: a job is still running (a stuck driver call); not waited for */
+int worker_fini(void);
 /* Queue fn(arg) on the worker; done(arg, rc, reason) follows on the loop. */
 void worker_submit(worker_fn fn, worker_done done, void *arg);
 bool worker_busy(void);
