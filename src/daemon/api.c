@@ -198,6 +198,10 @@ static json_t *op_json(const struct op_result *r)
 		json_object_set_new(j, "fenced", json_integer(r->fenced));
 	if (r->quiesce_ms > 0)
 		json_object_set_new(j, "quiesce_ms", json_real(r->quiesce_ms));
+	if (r->persisted >= 0)
+		json_object_set_new(j, "persisted", json_boolean(r->persisted));
+	if (r->persisted == 0)
+		json_object_set_new(j, "persist_error", json_string(r->persist_reason));
 	return j;
 }
 

@@ -64,6 +64,7 @@ struct op {
 	char local_reason[HPD_REASON_MAX + 64];
 	bool in_local;  /* a device call of this op is on the worker */
 	bool answered;  /* told ETIMEDOUT while its device call went on */
+	const char *events[2]; /* published once the change is on disk (or not) */
 	struct timespec t0;
 	op_done_t done;
 	void *done_arg;
@@ -107,7 +108,7 @@ static json_t *origin_json(const struct op_origin *o)
 	return j;
 }
 
-static void publish(struct op *op, const char *event)
+static void publish_now(struct op *op, const char *event)
 {
 	json_t *d = json_pack("{s:s, s:o}", "device", op->res.name,
 			      "origin", origin_json(&op->origin));
@@ -118,7 +119,24 @@ static void publish(struct op *op, const char *event)
 		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
 		json_object_set_new(d, "reason", json_string(op->res.reason));
 	}
+	if (op->res.rc == 0 && op->res.persisted >= 0) {
+		json_object_set_new(d, "persisted", json_boolean(op->res.persisted));
+		if (!op->res.persisted)
+			json_object_set_new(d, "persist_error", json_string(op->res.persist_reason));
+	}
 	events_publish(event, d);
+}
+
+/* The operation's events go out with its answer, when whether it reached
+ * the state file is known. */
+static void publish(struct op *op, const char *event)
+{
+	for (unsigned i = 0; i < sizeof(op->events) / sizeof(op->events[0]); i++)
+		if (op->events[i] == NULL) {
+			op->events[i] = event;
+			return;
+		}
+	publish_now(op, event);
 }
 
 static void answer(void *arg);
@@ -136,8 +154,27 @@ static void finish(struct op *op)
 static void answer(void *arg)
 {
 	struct op *op = arg;
+	int err = 0;
 
 	op->res.ms = ms_since(&op->t0);
+	op->res.persisted = -1;
+	if (op->res.rc == 0)
+		op->res.persisted = state_outcome(&err, op->res.persist_reason,
+						  sizeof(op->res.persist_reason));
+	for (unsigned i = 0; i < sizeof(op->events) / sizeof(op->events[0]); i++)
+		if (op->events[i])
+			publish_now(op, op->events[i]);
+	if (op->res.persisted == 0)
+		log_warn("%s %s: done, but not persisted: %s", op_kind_name(op->kind), op->arg,
+			 op->res.persist_reason);
+	if (op->res.persisted == 0 && hpd.opt.require_state) {
+		/* the state could be written just before, not now: the change
+		 * stands (every process has it), but it is not what was asked */
+		op->res.rc = -err;
+		snprintf(op->res.reason, sizeof(op->res.reason), "%s %s is done in every "
+			 "process but could not be recorded (%.200s); it will not survive a restart",
+			 op_kind_name(op->kind), op->res.name, op->res.persist_reason);
+	}
 	if (op->res.rc)
 		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
 			   op->arg, op->origin.pid, op->res.ms, op->res.reason);
@@ -913,13 +950,34 @@ static void port_begin(struct op *op)
 
 /* ---- queue ------------------------------------------------------------- */
 
-static void run_next(evutil_socket_t fd, short what, void *arg)
+static void begin(struct op *op)
 {
-	static const phase_t begin[] = {
+	static const phase_t first[] = {
 		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
 		[OP_START] = port_begin, [OP_STOP] = port_begin,
 	};
 
+	first[op->kind](op);
+}
+
+/* --require-state: the state as it is now is written first, and a change
+ * that could not be recorded is refused before anything changes. */
+static void state_checked(void *arg)
+{
+	struct op *op = arg;
+	char why[sizeof(op->res.reason)];
+	int err;
+
+	if (state_outcome(&err, why, sizeof(why)) == 0) {
+		fail(op, -err, "%s; --require-state allows no change that would not survive a "
+		     "restart", why);
+		return;
+	}
+	begin(op);
+}
+
+static void run_next(evutil_socket_t fd, short what, void *arg)
+{
 	(void)fd;
 	(void)what;
 	(void)arg;
@@ -928,7 +986,10 @@ static void run_next(evutil_socket_t fd, short what, void *arg)
 	current = TAILQ_FIRST(&queue);
 	TAILQ_REMOVE(&queue, current, next);
 	queued--;
-	begin[current->kind](current);
+	if (hpd.opt.require_state)
+		state_save_then(state_checked, current);
+	else
+		begin(current);
 }
 
 /* While a device call is stuck nothing can change: say so at once. */

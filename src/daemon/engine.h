@@ -43,6 +43,8 @@ struct op_result {
 	unsigned fenced;                 /* members fenced while it ran */
 	double ms;                       /* duration, queueing included */
 	double quiesce_ms;               /* of which: waiting for workers */
+	int persisted;                   /* 1 on disk, 0 not (persist_reason), -1 no state */
+	char persist_reason[HPD_REASON_MAX + 192];
 };
 
 typedef void (*op_done_t)(const struct op_result *res, void *arg);

@@ -44,6 +44,7 @@ struct hpd_options {
 	const char *read_group;
 	const char *policy_file;
 	const char *state_file;   /* NULL: none */
+	bool require_state;       /* a change that cannot be recorded is an error */
 	const char *devices_file; /* declarative start-up list */
 };
 

@@ -84,6 +84,8 @@ static void usage(FILE *f, const char *prog)
 		"                            start (default $STATE_DIRECTORY or /var/lib/hotplugd,\n"
 		"                            then <prefix>/state.json)\n"
 		"      --no-state            no state file\n"
+		"      --require-state       refuse a change that cannot be recorded in the\n"
+		"                            state file (default: done, answered persisted=false)\n"
 		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
 		"      --worker io|rxonly    secondary: a data-path worker on the worker lcores\n"
 		"                            (io: forward between port pairs; rxonly: count)\n"
@@ -112,7 +114,7 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_POLICY, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
 	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS,
-	       O_CALL };
+	       O_CALL, O_REQSTATE };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -130,6 +132,7 @@ static void parse_options(int argc, char **argv)
 		{"policy", required_argument, NULL, O_POLFILE},
 		{"state-file", required_argument, NULL, O_STATE},
 		{"no-state", no_argument, NULL, O_NOSTATE},
+		{"require-state", no_argument, NULL, O_REQSTATE},
 		{"devices", required_argument, NULL, O_DEVICES},
 		{"worker", required_argument, NULL, O_WORKER},
 		{"worker-ports", required_argument, NULL, O_WPORTS},
@@ -166,6 +169,7 @@ static void parse_options(int argc, char **argv)
 		case O_POLFILE: hpd.opt.policy_file = optarg; break;
 		case O_STATE: hpd.opt.state_file = optarg; break;
 		case O_NOSTATE: no_state = true; break;
+		case O_REQSTATE: hpd.opt.require_state = true; break;
 		case O_DEVICES: hpd.opt.devices_file = optarg; break;
 		case O_WORKER:
 			if (strcmp(optarg, "io") == 0)
@@ -281,7 +285,8 @@ static int load_policy(void)
 	return 0;
 }
 
-/* The default state file lives under /var/lib/hotplugd/<prefix>/. */
+/* The default state file lives under /var/lib/hotplugd/<prefix>/; on
+ * failure buf holds the directory that could not be made. */
 static int state_path(char *buf, size_t len)
 {
 	char dir[PATH_MAX];
@@ -296,8 +301,12 @@ static int state_path(char *buf, size_t len)
 		base = "/var/lib/hotplugd";
 	snprintf(dir, sizeof(dir), "%.*s/%.64s", (int)strcspn(base, ":"), base, hpd.prefix);
 	if ((mkdir(base, 0750) < 0 && errno != EEXIST) ||
-	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
-		return -errno;
+	    (mkdir(dir, 0750) < 0 && errno != EEXIST)) {
+		int rc = -errno;
+
+		snprintf(buf, len, "%s", dir);
+		return rc;
+	}
 	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -408,10 +417,26 @@ int main(int argc, char **argv)
 	}
 	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
 	if (hpd_is_primary() && !no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
-		log_err("state file: %s", strerror(-rc));
-		goto out_eal;
+		char why[PATH_MAX + 160];
+
+		snprintf(why, sizeof(why), "cannot create the state directory %s: %s",
+			 state_buf, strerror(-rc));
+		if (hpd.opt.state_file || hpd.opt.require_state) {
+			log_err("state file: %s", why);
+			goto out_eal;
+		}
+		/* a read-only root (immutable image, container): run, but say
+		 * once that nothing will survive a restart */
+		log_warn("%s; starting without persistence: devices will not be restored after "
+			 "a restart (--state-file FILE puts the state elsewhere, --no-state "
+			 "silences this)", why);
+		no_state = true;
+		state_init(NULL);
+		state_unavailable(why);
+		rc = 0;
+	} else {
+		state_init(hpd_is_primary() && !no_state ? state_buf : NULL);
 	}
-	state_init(hpd_is_primary() && !no_state ? state_buf : NULL);
 	if (load_policy() != 0) {
 		rc = -EINVAL;
 		goto out_eal;

@@ -20,5 +20,11 @@ void state_save_then(void (*done)(void *arg), void *arg);
 /* Queue the restore of the state file, then the --devices list. */
 void state_restore(const char *devices_file);
 json_t *state_status(void);               /* for status */
+/* No state file although none was refused (--no-state): why, for status
+ * and every change's answer. */
+void state_unavailable(const char *why);
+/* Whether the last change is on disk: 1 yes; 0 no (err and reason say
+ * why); -1 no state file was asked for. */
+int state_outcome(int *err, char *reason, size_t len);
 
 #endif

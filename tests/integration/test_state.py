@@ -2,14 +2,24 @@
 """Device state survives restarts: written atomically on every change,
 restored at start-up per device, reported when the file is bad or cannot
 be written; a declarative device list is attached the same way."""
+import contextlib
+import glob
 import json
 import os
 import signal
 import subprocess
+import time
 
-from hpd import Subscriber, wait_for
+import pytest
+
+from hpd import BUILD, RpcError, Subscriber, wait_for
 
 DEVICES = ["net_null0", "net_null1,size=128", "net_ring0"]
+
+
+def record(name, ms):
+    with open(os.path.join(BUILD, "fault-timings.txt"), "a") as f:
+        f.write(f"{name}: {ms:.1f} ms\n")
 
 
 def state(g):
@@ -76,41 +86,135 @@ def bad_state_file(group_factory, content):
     report = restored(g, 1)
     assert report[0]["file"].endswith("state.json") and report[0]["outcome"]
     assert "corrupt" in g.primary.logtext()
+    # kept, under a name that says what it is, and the log says where
+    kept = glob.glob(os.path.join(g.tmp, "state.json.corrupt-*"))
+    assert len(kept) == 1 and report[0]["kept_as"] == kept[0], (kept, report)
+    with open(kept[0]) as f:
+        assert f.read() == content
+    assert f"kept as {kept[0]}" in g.primary.logtext()
     assert g.primary.ports() == {}  # started, with nothing restored
     g.primary.call("attach", {"devargs": "net_null1"})  # and works
+    with open(kept[0]) as f:  # a new change did not touch it
+        assert f.read() == content
     return g
 
 
-def test_corrupt_state_file_is_reported_and_daemon_starts(group_factory):
+def test_corrupt_state_file_is_kept_and_daemon_starts(group_factory):
     bad_state_file(group_factory, "{\"version\": 1, \"devices\": [{\"devargs\": }")
 
 
-def test_truncated_state_file_is_reported_and_daemon_starts(group_factory):
+def test_truncated_state_file_is_kept_and_daemon_starts(group_factory):
     bad_state_file(group_factory, "{\"version\": 1, \"devices\": [{\"devargs\": \"net_nu")
 
 
-def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, workdir):
-    ro = os.path.join(workdir, "ro")
-    os.mkdir(ro)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "none", ro], check=True)
-    g = None
+@contextlib.contextmanager
+def tmpfs(path, opts):
+    """A tmpfs of the test's own at path, unmounted whatever happens."""
+    os.makedirs(path, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "none", path], check=True)
     try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", path], check=True)
+
+
+def closing(g):
+    """Close the group before its mount goes (the finally of tmpfs())."""
+    return contextlib.closing(g) if g is not None else contextlib.nullcontext()
+
+
+def assert_not_persisted(res, ev, words):
+    assert res["persisted"] is False and words in res["persist_error"], res
+    assert ev["persisted"] is False and words in ev["persist_error"], ev
+
+
+def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, workdir):
+    with tmpfs(os.path.join(workdir, "ro"), "ro,size=1m") as ro:
         g = group_factory(secondaries=1,
                           daemon_args=["--state-file", os.path.join(ro, "state.json")])
-        sub = Subscriber(g.primary.sock_path)
-        g.primary.call("attach", {"devargs": "net_null0"})  # the device is attached
-        ev = sub.wait_event(lambda e: e["event"] == "state.write_failed")
-        assert "Read-only" in ev["errno"]
-        assert "Read-only" in g.primary.call("status")["state"]["write_error"]
-        g.assert_consistent(["net_null0"])
-        assert "cannot write" in g.primary.logtext()
-        sub.close()
-    finally:
-        try:
-            if g is not None:
-                g.close()
-        finally:  # the mount goes whatever happened above
-            subprocess.run(["umount", ro], check=True)
+        with closing(g):
+            sub = Subscriber(g.primary.sock_path)
+            t = time.monotonic()
+            res = g.primary.call("attach", {"devargs": "net_null0"})  # attached
+            record("attach with a read-only state directory (persisted: false)",
+                   (time.monotonic() - t) * 1000)
+            ev = sub.wait_event(lambda e: e["event"] == "state.write_failed")
+            assert "Read-only" in ev["errno"]
+            att = sub.wait_event(lambda e: e["event"] == "device.attached")
+            assert_not_persisted(res, att, "Read-only file system")
+            assert "Read-only" in g.primary.call("status")["state"]["write_error"]
+            # a secondary's client gets the same answer, relayed
+            res = g.secondaries[0].call("attach", {"devargs": "net_null1"})
+            assert res["persisted"] is False
+            g.assert_consistent(["net_null0", "net_null1"])
+            assert "cannot write" in g.primary.logtext()
+            sub.close()
+
+
+def test_full_disk_answers_not_persisted_until_room_again(group_factory, workdir):
+    with tmpfs(os.path.join(workdir, "full"), "size=16k") as full:
+        g = group_factory(secondaries=1,
+                          daemon_args=["--state-file", os.path.join(full, "state.json")])
+        with closing(g):
+            assert g.primary.call("attach", {"devargs": "net_null0"})["persisted"] is True
+            filler = os.path.join(full, "filler")
+            with open(filler, "wb", buffering=0) as f:
+                with pytest.raises(OSError):  # ENOSPC: the filesystem is full
+                    while True:
+                        f.write(b"x" * 512)
+            sub = Subscriber(g.primary.sock_path)
+            t = time.monotonic()
+            res = g.primary.call("attach", {"devargs": "net_null1,size=128"})
+            record("attach with a full state filesystem (persisted: false)",
+                   (time.monotonic() - t) * 1000)
+            att = sub.wait_event(lambda e: e["event"] == "device.attached")
+            assert_not_persisted(res, att, "No space left on device")
+            # the old record is intact, not half-written
+            assert [d["devargs"] for d in state_at(full)["devices"]] == ["net_null0"]
+            os.unlink(filler)
+            assert g.primary.call("detach", {"device": "net_null0"})["persisted"] is True
+            assert [d["devargs"] for d in state_at(full)["devices"]] == ["net_null1,size=128"]
+            sub.close()
+
+
+def state_at(d):
+    with open(os.path.join(d, "state.json")) as f:
+        return json.load(f)
+
+
+def test_require_state_refuses_unrecordable_change(group_factory, workdir):
+    with tmpfs(os.path.join(workdir, "ro"), "ro,size=1m") as ro:
+        g = group_factory(secondaries=1, daemon_args=[
+            "--state-file", os.path.join(ro, "state.json"), "--require-state"])
+        with closing(g):
+            for p in (g.primary, g.secondaries[0]):
+                t = time.monotonic()
+                with pytest.raises(RpcError) as e:
+                    p.call("attach", {"devargs": "net_null0"})
+                ms = (time.monotonic() - t) * 1000
+                assert e.value.errno == "EROFS", e.value.error
+                assert "--require-state" in e.value.error["data"]["reason"]
+            record("attach refused with --require-state, state directory read-only", ms)
+            g.assert_consistent([])  # nothing changed anywhere
+            assert os.listdir(ro) == []
+            r = g.hpctl("attach", "net_null0")
+            assert r.returncode == 1 and "Read-only" in r.stderr, r
+
+
+def test_default_state_dir_unwritable_starts_without_persistence(group_factory, workdir):
+    with tmpfs(os.path.join(workdir, "ro"), "ro,size=1m") as ro:
+        g = group_factory(secondaries=1, state=False,
+                          primary_env={"STATE_DIRECTORY": os.path.join(ro, "hotplugd")})
+        with closing(g):
+            log = g.primary.logtext()
+            assert log.count("starting without persistence") == 1, log
+            assert "--state-file" in log and "--no-state" in log
+            st = g.primary.call("status")["state"]
+            assert st["file"] is None and "Read-only file system" in st["unavailable"]
+            res = g.primary.call("attach", {"devargs": "net_null0"})
+            assert res["persisted"] is False and "state directory" in res["persist_error"]
+            g.assert_consistent(["net_null0"])
+            assert g.primary.logtext().count("starting without persistence") == 1
 
 
 def test_declarative_device_list(group_factory, workdir):
