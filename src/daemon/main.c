@@ -82,7 +82,7 @@ static void usage(FILE *f, const char *prog)
 		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
 		"      --state-file FILE     primary: record devices here and restore them at\n"
 		"                            start (default $STATE_DIRECTORY or /var/lib/hotplugd,\n"
-		"                            then <prefix>/state.json)\n"
+		"                            then <prefix>/state.json; dpdk-hotplug_mp: none)\n"
 		"      --no-state            no state file\n"
 		"      --require-state       refuse a change that cannot be recorded in the\n"
 		"                            state file (default: done, answered persisted=false)\n"
@@ -416,6 +416,10 @@ int main(int argc, char **argv)
 		goto out_eal;
 	}
 	api_acl_init(hpd.opt.read_group, hpd.opt.admin_group);
+	/* The test-plan console stands in for DPDK's example, which keeps
+	 * nothing: a plan that starts with "no device" must find none. */
+	if (HPD_CONSOLE_DEFAULT && hpd.opt.state_file == NULL)
+		no_state = true;
 	if (hpd_is_primary() && !no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
 		char why[PATH_MAX + 160];
 

@@ -227,3 +227,17 @@ def test_declarative_device_list(group_factory, workdir):
     assert ports == {"net_null5": "started", "net_ring1": "stopped"}
     wait_for(lambda: sorted(g.secondaries[0].ports().values()) == ["net_null5", "net_ring1"],
              10, "secondary to have the devices")
+
+
+def test_console_keeps_no_state_unless_asked(group_factory, workdir):
+    """dpdk-hotplug_mp stands in for DPDK's example, which keeps nothing."""
+    sd = os.path.join(workdir, "state")
+    g = group_factory(secondaries=0, console=True, state=False,
+                      primary_env={"STATE_DIRECTORY": sd})
+    assert "attached device net_null0" in g.primary.cmd("attach net_null0")
+    assert g.primary.call("status")["state"]["file"] is None
+    assert not os.path.exists(sd), list(os.walk(sd))
+    # asked for, it keeps one
+    g2 = group_factory(secondaries=0, console=True)
+    assert "attached device net_null0" in g2.primary.cmd("attach net_null0")
+    assert [d["devargs"] for d in state(g2)["devices"]] == ["net_null0"]
