@@ -207,6 +207,23 @@ static void fail(struct op *op, int rc, const char *fmt, ...)
 
 /* ---- rounds ------------------------------------------------------------ */
 
+/* Fence a member, and say in the operation's answer which and why. */
+static void fence(struct op *op, pid_t pid, const char *why)
+{
+	const unsigned max = sizeof(op->res.fenced_member) / sizeof(op->res.fenced_member[0]);
+	struct member *mb = members_find(pid);
+
+	if (op->res.fenced < max) {
+		op->res.fenced_member[op->res.fenced].pid = pid;
+		snprintf(op->res.fenced_member[op->res.fenced].name,
+			 sizeof(op->res.fenced_member[0].name), "%s", mb ? mb->name : "?");
+		snprintf(op->res.fenced_member[op->res.fenced].why,
+			 sizeof(op->res.fenced_member[0].why), "%s", why);
+	}
+	op->res.fenced++;
+	members_fence(pid, why);
+}
+
 static void round_done(struct op *op)
 {
 	log_debug("%s %s: %s round done at %.2f ms", op_kind_name(op->kind), op->res.name,
@@ -300,8 +317,7 @@ static void overdue(bool receipt_only)
 		if (hpd.opt.policy == HPD_POLICY_FENCE) {
 			snprintf(why, sizeof(why), "no answer to %s within the deadline",
 				 op->round_what);
-			members_fence(a->pid, why);
-			op->res.fenced++;
+			fence(op, a->pid, why);
 			/* Go on only once it is gone: until its process has
 			 * exited its mp socket still takes messages, and the
 			 * next step may wait on every secondary (DPDK's
@@ -375,8 +391,7 @@ void engine_ack(const struct hpd_mp_msg *m)
 		 * until it is gone, as in overdue()) */
 		struct timeval tv = {FENCE_DEADLINE_MS / 1000, (FENCE_DEADLINE_MS % 1000) * 1000};
 
-		members_fence(m->h.pid, m->u.reason);
-		op->res.fenced++;
+		fence(op, m->h.pid, m->u.reason);
 		a->fencing = true;
 		evtimer_add(fence_timer, &tv);
 		return;
@@ -435,8 +450,7 @@ static void fence_rollback_failures(struct op *op)
 {
 	for (unsigned i = 0; i < op->nacks; i++)
 		if (op->acks[i].st == ACK_FAIL && op->acks[i].rc != -ETIMEDOUT) {
-			members_fence(op->acks[i].pid, "rollback failed in this member");
-			op->res.fenced++;
+			fence(op, op->acks[i].pid, "rollback failed in this member");
 		}
 }
 

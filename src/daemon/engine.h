@@ -41,6 +41,11 @@ struct op_result {
 	bool rolled_back;
 	unsigned members;                /* members the operation reached */
 	unsigned fenced;                 /* members fenced while it ran */
+	struct {                         /* the first of them */
+		pid_t pid;
+		char name[64];
+		char why[96];
+	} fenced_member[4];
 	double ms;                       /* duration, queueing included */
 	double quiesce_ms;               /* of which: waiting for workers */
 	int persisted;                   /* 1 on disk, 0 not (persist_reason), -1 no state */

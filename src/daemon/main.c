@@ -106,6 +106,38 @@ static int parse_int(const char *s, int min, int max, const char *what)
 	return (int)v;
 }
 
+/* --proc-type=auto (or none: DPDK's default is primary) among the EAL's
+ * arguments argv[1..argc) */
+static bool proc_type_auto(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--proc-type=auto") == 0)
+			return true;
+		if (strcmp(argv[i], "--proc-type") == 0 && i + 1 < argc)
+			return strcmp(argv[i + 1], "auto") == 0;
+	}
+	return false;
+}
+
+/* rte_eal_init() leaves rte_errno at 0 on several paths ("Success"): say
+ * what the EAL said, and the usual cause for a secondary. */
+static void eal_init_failed(int argc, char **argv)
+{
+	const char *said = eal_log_capture_end();
+	bool secondary = false;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--proc-type=secondary") == 0 ||
+		    (strcmp(argv[i], "--proc-type") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "secondary") == 0))
+			secondary = true;
+	log_err("EAL initialisation failed: %s", *said ? said : rte_errno ?
+		rte_strerror(rte_errno) : "see the EAL messages above");
+	if (secondary)
+		log_err("a secondary needs a running primary with the same --file-prefix (%s): "
+			"none was found under %s", hpd.prefix, rte_eal_get_runtime_dir());
+}
+
 static bool no_state;
 static enum datapath_mode worker_mode;
 static const char *worker_ports;
@@ -383,12 +415,14 @@ int main(int argc, char **argv)
 	if (eal_copy == NULL)
 		return 1;
 	memcpy(eal_copy, eal_argv, eal_argc * sizeof(*eal_copy));
+	eal_log_capture_begin();
 	if (rte_eal_init(eal_argc, eal_copy) < 0) {
-		log_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		eal_init_failed(ours, argv);
 		free(eal_copy);
 		eal_args_free(eal_argv);
 		return 1;
 	}
+	eal_log_capture_end();
 	hpd.role = rte_eal_process_type() == RTE_PROC_PRIMARY ? HPD_PRIMARY : HPD_SECONDARY;
 	hpd.pid = getpid();
 	if (hpd.opt.name)
@@ -489,8 +523,14 @@ int main(int argc, char **argv)
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
 
-	log_notice("%s %s pid %d ready: control socket %s", hpd_is_primary() ? "primary" :
-		   "secondary", hpd.name, hpd.pid, hpd.sock_path);
+	/* the role DPDK gave us, and where, so that a mistyped --file-prefix
+	 * under --proc-type=auto (a new primary) is seen at once */
+	log_notice("%s %s pid %d ready: file-prefix %s, DPDK runtime directory %s, control "
+		   "socket %s%s", hpd_is_primary() ? "primary" : "secondary", hpd.name, hpd.pid,
+		   hpd.prefix, rte_eal_get_runtime_dir(), hpd.sock_path,
+		   proc_type_auto(ours, argv) ? (hpd_is_primary() ?
+		   " (--proc-type=auto: no primary had this file-prefix, so this is a new group)" :
+		   " (--proc-type=auto: joined the primary of this file-prefix)") : "");
 	sd_notify(0, "READY=1");
 	hpd_notify_status();
 	if (hpd_is_primary())

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Error paths a new user hits: each answered with what went wrong, in
+words that lead to the fix, and changing nothing."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from hpd import HOTPLUGD, HPCTL
+
+
+def test_secondary_without_primary_says_why(netns):
+    prefix = f"hpt{os.getpid() % 100000}nop"
+    rundir = tempfile.mkdtemp(prefix="hpt-")
+    try:
+        r = subprocess.run(["ip", "netns", "exec", netns.name, HOTPLUGD, "-l", "0", "--no-pci",
+                            "--file-prefix", prefix, "--proc-type=secondary", "--", "-r", rundir],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(rundir, ignore_errors=True)
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    assert r.returncode == 1
+    assert "Success" not in r.stderr, r.stderr
+    assert "EAL initialisation failed: EAL: Cannot open" in r.stderr, r.stderr
+    assert f"needs a running primary with the same --file-prefix ({prefix})" in r.stderr
+
+
+def test_startup_line_names_prefix_runtime_dir_and_role(group_factory):
+    g = group_factory(secondaries=1)
+    line = [l for l in g.primary.logtext().splitlines() if " ready: " in l][0]
+    assert f"file-prefix {g.prefix}" in line and f"/var/run/dpdk/{g.prefix}" in line, line
+    assert " primary " in line, line
+    assert "no primary had this file-prefix, so this is a new group" in line, line
+    sline = [l for l in g.secondaries[0].logtext().splitlines() if " ready: " in l][0]
+    assert "secondary" in sline and "joined the primary of this file-prefix" in sline, sline
+
+
+def hpctl(g, *args, timeout=10):
+    return subprocess.run([HPCTL, "-r", g.rundir, "--file-prefix", g.prefix, *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_hpctl_parses_numbers_strictly(group_factory):
+    g = group_factory(secondaries=0)
+    for args, what in [(["--pid", "abc", "list"], "--pid"), (["--pid", "12x", "list"], "--pid"),
+                       (["--pid", "-3", "list"], "--pid"), (["-t", "5s", "list"], "--timeout"),
+                       (["watch", "abc"], "watch COUNT"), (["watch", "0"], "watch COUNT")]:
+        r = hpctl(g, *args)
+        assert r.returncode == 2 and f"{what} must be a number" in r.stderr, (args, r)
+    r = hpctl(g, "list", "extra")
+    assert r.returncode == 2 and "usage: hpctl list" in r.stderr, r
+    assert g.primary.ports() == {}
+
+
+def test_attach_that_fenced_says_which_member(group_factory):
+    g = group_factory(secondaries=2)
+    frozen = g.secondaries[1]
+    frozen.freeze()
+    r = hpctl(g, "attach", "net_null0", timeout=30)
+    assert r.returncode == 0, r
+    assert f"fenced member {frozen.pid} (" in r.stdout and "no answer to ping" in r.stdout, r
+    frozen.p.wait(5)
+    res = g.primary.call("attach", {"devargs": "net_null1"})
+    assert "fenced_members" not in res
+    g.secondaries[0].freeze()
+    res = g.primary.call("attach", {"devargs": "net_null2"})
+    assert res["fenced"] == 1 and res["fenced_members"][0]["pid"] == g.secondaries[0].pid
+    assert res["fenced_members"][0]["name"].startswith("secondary-")
