@@ -14,6 +14,7 @@
 #include "ports.h"
 #include "eal_args.h"
 #include "devargs.h"
+#include "drvparams.h"
 #include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
@@ -676,11 +677,21 @@ static void attach_fanned_out(struct op *op)
 	finish(op);
 }
 
+/* A probe that failed without the driver saying why: an argument it does
+ * not take is the usual cause, and the driver's own list says which. */
+static void explain_probe_failure(struct op *op)
+{
+	if (strcmp(op->res.reason, strerror(-op->res.rc)) == 0 &&
+	    drvparams_explain(op->arg, op->res.reason, sizeof(op->res.reason)) != 0)
+		op->res.rc = -EINVAL;
+}
+
 static void attach_probed(struct op *op)
 {
 	uint16_t port;
 
 	if (local_failed(op)) {
+		explain_probe_failure(op);
 		finish(op);
 		return;
 	}

@@ -66,3 +66,19 @@ def test_attach_that_fenced_says_which_member(group_factory):
     res = g.primary.call("attach", {"devargs": "net_null2"})
     assert res["fenced"] == 1 and res["fenced_members"][0]["pid"] == g.secondaries[0].pid
     assert res["fenced_members"][0]["name"].startswith("secondary-")
+
+
+def test_attach_names_the_argument_the_driver_refused(group_factory):
+    g = group_factory(secondaries=1)
+    for p in (g.primary, g.secondaries[0]):
+        msg = p.client().call_raw("attach", {"devargs": "net_null2,size=64,foo=bar"})
+        data = msg["error"]["data"]
+        assert data["errno"] == "EINVAL", data
+        assert 'driver net_null does not take the argument "foo"' in data["reason"], data
+        assert "size, copy, no-rx" in data["reason"], data
+    r = hpctl(g, "attach", "net_null2,foo=bar")
+    assert r.returncode == 1 and '"foo"' in r.stderr, r
+    g.assert_consistent([])  # nothing changed anywhere
+    # arguments the driver does take still work
+    g.primary.call("attach", {"devargs": "net_null2,size=64"})
+    g.assert_consistent(["net_null2"])
