@@ -207,6 +207,11 @@ json_t *members_json(void)
 			"last_contact", ts_json(&m->last_contact)));
 		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
 				    "socket", m->has_socket ? json_string(sock) : json_null());
+		/* not there: a member started with another --runtime-dir (or
+		 * one still starting) */
+		if (m->has_socket)
+			json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+					    "socket_found", json_boolean(access(sock, F_OK) == 0));
 	}
 	return a;
 }

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 
-from hpd import HOTPLUGD, HPCTL
+from hpd import HOTPLUGD, HPCTL, wait_for
 
 
 def test_secondary_without_primary_says_why(netns):
@@ -82,3 +82,32 @@ def test_attach_names_the_argument_the_driver_refused(group_factory):
     # arguments the driver does take still work
     g.primary.call("attach", {"devargs": "net_null2,size=64"})
     g.assert_consistent(["net_null2"])
+
+
+def test_secondary_with_another_runtime_dir_is_flagged(group_factory):
+    g = group_factory(secondaries=0)
+    other = os.path.join(g.tmp, "other-run")
+    log = open(os.path.join(g.tmp, "stray.log"), "wb")
+    p = subprocess.Popen(["ip", "netns", "exec", g.netns.name, HOTPLUGD, "-l", "1", "--no-pci",
+                          "--file-prefix", g.prefix, "--proc-type=auto", "--", "-r", other],
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        wait_for(lambda: any(m["pid"] == p.pid and m.get("socket_found") is False
+                             for m in g.primary.call("ps")["members"])
+                 and os.path.exists(os.path.join(other, g.prefix, f"member.{p.pid}.sock")),
+                 20, "the stray secondary to join and make its socket")
+        with open(log.name) as f:
+            text = f.read()
+        assert "runs with another --runtime-dir" in text, text
+        r = hpctl(g, "ps")
+        assert "missing: another --runtime-dir?" in r.stdout, r.stdout
+        r = hpctl(g, "check")
+        assert r.returncode == 1 and "another --runtime-dir" in r.stdout, r
+        # a member started as it should is not flagged
+        s = g.add_secondary()
+        wait_for(lambda: [m for m in g.primary.call("ps")["members"]
+                          if m["pid"] == s.pid][0]["socket_found"], 10, "its socket")
+    finally:
+        p.terminate()
+        p.wait(10)
+        log.close()
