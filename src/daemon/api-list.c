@@ -8,6 +8,7 @@
 #include "datapath.h"
 #include "dev.h"
 #include "hotplugd.h"
+#include "state.h"
 #include "worker.h"
 
 /*
@@ -22,15 +23,19 @@ static uint64_t cached_gen;
 
 static json_t *build(void)
 {
-	json_t *ports = dev_list_json(), *p;
+	json_t *ports = dev_list_json(), *p, *r;
 	size_t i;
 
 	/* the data-path view is live (counters), not part of the snapshot */
 	json_array_foreach(ports, i, p)
 		json_object_set_new(p, "datapath", datapath_port_json(
 			(uint16_t)json_integer_value(json_object_get(p, "port"))));
-	return json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
-			 "role", hpd_is_primary() ? "primary" : "secondary");
+	r = json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
+		      "role", hpd_is_primary() ? "primary" : "secondary");
+	/* the primary is still bringing its devices back: more are coming */
+	if (hpd_is_primary() && state_restoring())
+		json_object_set_new(r, "restoring", json_true());
+	return r;
 }
 
 static void list(struct api_req *req)
@@ -40,7 +45,7 @@ static void list(struct api_req *req)
 
 	if (!api_params(req, none))
 		return;
-	if (datapath_enabled() || worker_busy()) {
+	if (datapath_enabled() || worker_busy() || (hpd_is_primary() && state_restoring())) {
 		api_ok(req, build());
 		return;
 	}

@@ -31,6 +31,7 @@ static void status(struct api_req *req)
 			json_object_set_new(s, "stuck_call", stuck_json());
 		json_object_set_new(s, "devargs_policy", json_string(hpd.policy.source));
 		json_object_set_new(s, "state", state_status());
+		json_object_set_new(s, "restoring", json_boolean(state_restoring()));
 		json_object_set_new(s, "unresponsive_policy", json_string(
 			hpd.opt.policy == HPD_POLICY_FENCE ? "fence" : "refuse"));
 	} else {

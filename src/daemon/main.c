@@ -138,7 +138,25 @@ static void eal_init_failed(int argc, char **argv)
 			"none was found under %s", hpd.prefix, rte_eal_get_runtime_dir());
 }
 
-static bool no_state;
+static bool no_state, started_auto;
+
+/* Ready once the devices are back: READY=1, the start-up line and the
+ * console's prompt all mean "what you see now is the whole state". */
+static void ready(void)
+{
+	/* the role DPDK gave us, and where, so that a mistyped --file-prefix
+	 * under --proc-type=auto (a new primary) is seen at once */
+	log_notice("%s %s pid %d ready: file-prefix %s, DPDK runtime directory %s, control "
+		   "socket %s%s", hpd_is_primary() ? "primary" : "secondary", hpd.name, hpd.pid,
+		   hpd.prefix, rte_eal_get_runtime_dir(), hpd.sock_path,
+		   started_auto ? (hpd_is_primary() ?
+		   " (--proc-type=auto: no primary had this file-prefix, so this is a new group)" :
+		   " (--proc-type=auto: joined the primary of this file-prefix)") : "");
+	sd_notify(0, "READY=1");
+	hpd_notify_status();
+	if (hpd.opt.console && console_start() != 0)
+		hpd_shutdown(1);
+}
 static enum datapath_mode worker_mode;
 static const char *worker_ports;
 
@@ -523,18 +541,11 @@ int main(int argc, char **argv)
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
 
-	/* the role DPDK gave us, and where, so that a mistyped --file-prefix
-	 * under --proc-type=auto (a new primary) is seen at once */
-	log_notice("%s %s pid %d ready: file-prefix %s, DPDK runtime directory %s, control "
-		   "socket %s%s", hpd_is_primary() ? "primary" : "secondary", hpd.name, hpd.pid,
-		   hpd.prefix, rte_eal_get_runtime_dir(), hpd.sock_path,
-		   proc_type_auto(ours, argv) ? (hpd_is_primary() ?
-		   " (--proc-type=auto: no primary had this file-prefix, so this is a new group)" :
-		   " (--proc-type=auto: joined the primary of this file-prefix)") : "");
-	sd_notify(0, "READY=1");
-	hpd_notify_status();
+	started_auto = proc_type_auto(ours, argv);
 	if (hpd_is_primary())
-		state_restore(hpd.opt.devices_file);
+		state_restore(hpd.opt.devices_file, ready);
+	else
+		ready();
 	watchdog_init();
 
 	event_base_dispatch(hpd.base);

@@ -23,6 +23,7 @@ static int last_error;           /* errno of the last failed write, or 0 */
 static char unavailable[PATH_MAX + 160]; /* why there is no state file, if not asked */
 static json_t *restore_report;   /* [{devargs, step, outcome}] */
 static unsigned restoring;
+static void (*restored)(void);   /* called once the restore is over */
 
 int state_init(const char *file)
 {
@@ -184,8 +185,13 @@ static void report(const struct restoring *r, const char *step, const struct op_
 static void done_one(void)
 {
 	if (--restoring == 0) {
+		void (*cb)(void) = restored;
+
 		log_notice("restore: done");
 		state_save_then(NULL, NULL); /* what we really have now */
+		restored = NULL;
+		if (cb)
+			cb();
 	}
 }
 
@@ -288,8 +294,14 @@ static void restore_file(const char *file, const char *what)
 	json_decref(root);
 }
 
-void state_restore(const char *devices_file)
+bool state_restoring(void)
 {
+	return restoring > 0;
+}
+
+void state_restore(const char *devices_file, void (*done)(void))
+{
+	restored = done;
 	/* restoring counts what is queued so far; the guard stops state_save
 	 * from writing a half-restored state in between */
 	restoring++;

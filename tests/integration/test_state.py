@@ -7,12 +7,14 @@ import glob
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 
 import pytest
 
-from hpd import BUILD, RpcError, Subscriber, wait_for
+from hpd import BUILD, Proc, RpcError, Subscriber, wait_for
+from test_stuck import SilentPeer
 
 DEVICES = ["net_null0", "net_null1,size=128", "net_ring0"]
 
@@ -241,3 +243,67 @@ def test_console_keeps_no_state_unless_asked(group_factory, workdir):
     g2 = group_factory(secondaries=0, console=True)
     assert "attached device net_null0" in g2.primary.cmd("attach net_null0")
     assert [d["devargs"] for d in state(g2)["devices"]] == ["net_null0"]
+
+
+def slow_restore_state(g, peer_path):
+    """A state file whose last device's probe waits on a silent vhost-user
+    peer until --call-timeout: a restore that lasts that long."""
+    with open(os.path.join(g.tmp, "state.json"), "w") as f:
+        json.dump({"version": 1, "devices": [
+            {"devargs": "net_null0", "started": False},
+            {"devargs": "net_null1,size=128", "started": False},
+            {"devargs": f"net_virtio_user0,path={peer_path},queues=1", "started": False}]}, f)
+
+
+def test_ready_and_answers_after_restore(group_factory):
+    g = group_factory(secondaries=0)
+    g.primary.p.terminate()
+    g.primary.p.wait(10)
+    peer = SilentPeer(os.path.join(g.tmp, "silent.sock"))
+    slow_restore_state(g, os.path.join(g.tmp, "silent.sock"))
+    nsock = os.path.join(g.tmp, "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(nsock)
+    notify.setblocking(False)
+    g.primary_env = {"NOTIFY_SOCKET": nsock}
+    t0 = time.monotonic()
+    g.restart_primary(extra=["--call-timeout", "1500"])
+    seen_restoring, ready_at = 0, None
+    while ready_at is None:
+        assert time.monotonic() - t0 < 20, "no READY=1"
+        try:
+            while True:
+                if b"READY=1" in notify.recv(4096):
+                    ready_at = time.monotonic()
+        except BlockingIOError:
+            pass
+        if ready_at:
+            break
+        seen_restoring += g.primary.call("status")["restoring"] is True
+        lst = g.primary.call("list")
+        if not lst.get("restoring"):  # not marked: then it is the whole set (READY is on its way)
+            assert sorted(p["name"] for p in lst["ports"]) == ["net_null0", "net_null1"], lst
+    record("READY=1 after a restore that waited on a stuck probe (--call-timeout 1500)",
+           (ready_at - t0) * 1000)
+    assert seen_restoring > 0
+    lst = g.primary.call("list")
+    assert "restoring" not in lst and g.primary.call("status")["restoring"] is False
+    assert [p["devargs"] for p in lst["ports"]] == ["net_null0", "net_null1,size=128"]
+    assert len(g.primary.call("status")["state"]["restore"]) == 3
+    peer.answer()
+    wait_for(lambda: "stuck_call" not in g.primary.call("status"), 10, "stuck call over")
+    notify.close()
+
+
+def test_console_prompt_after_restore(group_factory):
+    g = group_factory(secondaries=0, console=True)
+    g.primary.p.stdin.close()
+    g.primary.p.wait(10)
+    peer = SilentPeer(os.path.join(g.tmp, "silent.sock"))
+    slow_restore_state(g, os.path.join(g.tmp, "silent.sock"))
+    g.procs[0] = Proc(g, "primary", console=True, extra=["--call-timeout", "1500"])
+    # the prompt is there: the restore is over, and list shows all of it
+    assert g.primary.call("status")["restoring"] is False
+    assert g.primary.cmd("list") == "list all etherdev\n0\tnet_null0\n1\tnet_null1\n"
+    peer.answer()
+    wait_for(lambda: "stuck_call" not in g.primary.call("status"), 10, "stuck call over")
