@@ -80,6 +80,7 @@ static struct event *round_timer, *receipt_timer, *fence_timer, *call_timer, *ki
 #define FENCE_DEADLINE_MS 3000
 static uint64_t next_seq;
 static struct event_base *evbase;
+
 static unsigned queued;
 
 const char *op_kind_name(enum op_kind k)
@@ -206,6 +207,73 @@ static void fail(struct op *op, int rc, const char *fmt, ...)
 	finish(op);
 }
 
+/* ---- test builds: a pause between two steps ---------------------------- */
+
+#ifdef HPD_FAULT_HOOKS
+/*
+ * Test builds only (meson -Dfault_hooks=true): HOTPLUGD_PRIMARY_PAUSE=
+ * KIND:STEP:MS makes the primary wait MS after STEP of an operation of
+ * KIND (a round: ping, attach, detach, quiesce; its own call: probe,
+ * remove, start, stop), once, so that a test can act between two steps
+ * of one operation (a member joining there). The loop goes on meanwhile.
+ */
+static struct event *pause_timer;
+static phase_t paused_next;
+
+static bool pause_here(struct op *op, const char *step, phase_t next)
+{
+	static bool fired;
+	const char *f = getenv("HOTPLUGD_PRIMARY_PAUSE");
+	char kind[16], want[16];
+	int ms;
+
+	if (fired || f == NULL || sscanf(f, "%15[a-z]:%15[a-z]:%d", kind, want, &ms) != 3 ||
+	    strcmp(kind, op_kind_name(op->kind)) != 0 || strcmp(step, want) != 0)
+		return false;
+	fired = true;
+	log_warn("fault injection: pause of %d ms after the %s step of %s %s", ms, step, kind,
+		 op->res.name);
+	paused_next = next;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(pause_timer, &tv);
+	return true;
+}
+
+static void pause_over(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	if (current)
+		paused_next(current);
+}
+
+static void pause_init(struct event_base *base)
+{
+	pause_timer = evtimer_new(base, pause_over, NULL);
+}
+
+static void pause_fini(void)
+{
+	if (pause_timer)
+		event_free(pause_timer);
+}
+#else
+static bool pause_here(struct op *op, const char *step, phase_t next)
+{
+	(void)op, (void)step, (void)next;
+	return false;
+}
+
+static void pause_init(struct event_base *base)
+{
+	(void)base;
+}
+
+static void pause_fini(void)
+{
+}
+#endif
+
 /* ---- rounds ------------------------------------------------------------ */
 
 /* Fence a member, and say in the operation's answer which and why. */
@@ -232,6 +300,8 @@ static void round_done(struct op *op)
 	evtimer_del(round_timer);
 	evtimer_del(receipt_timer);
 	evtimer_del(fence_timer);
+	if (pause_here(op, op->round_what, op->after_round))
+		return;
 	op->after_round(op);
 }
 
@@ -569,6 +639,8 @@ static void local_done(void *arg, int rc, const char *reason)
 	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
 		  ms_since(&op->t0));
 	if (late_return(op))
+		return;
+	if (pause_here(op, call_name[op->local], op->after_local))
 		return;
 	op->after_local(op);
 }
@@ -1077,6 +1149,7 @@ void engine_init(struct event_base *base)
 	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
 	fence_timer = evtimer_new(base, fence_timeout, NULL);
 	call_timer = evtimer_new(base, call_overdue, NULL);
+	pause_init(base);
 	kick = event_new(base, -1, 0, run_next, NULL);
 }
 
@@ -1090,6 +1163,7 @@ void engine_fini(void)
 		event_free(fence_timer);
 	if (call_timer)
 		event_free(call_timer);
+	pause_fini();
 	if (kick)
 		event_free(kick);
 }
