@@ -57,6 +57,8 @@ struct op {
 	struct ack *acks;
 	unsigned nacks, waiting;
 	phase_t after_round;
+	unsigned long round_joins; /* members_joins() when the round began */
+	unsigned repeats;          /* rounds sent again for members that joined */
 	/* the local step in progress (on the worker) */
 	int local;
 	const char *local_arg;
@@ -332,6 +334,7 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 	}
 	op->nacks = op->waiting = n;
 	op->seq = ++next_seq;
+	op->round_joins = members_joins();
 	op->round_what = what;
 	op->round_ms = timeout_ms;
 	op->after_round = next;
@@ -725,6 +728,24 @@ static void attach_rolled_back(struct op *op)
 	local(op, L_DETACH, NULL, attach_rolled_back_here);
 }
 
+/*
+ * A member that joined while a round went round the group missed it: it
+ * caught up from the port table as the table was then (a detach not yet
+ * done in the primary still lists the device). The round goes round once
+ * more; it is idempotent for the members that had it.
+ */
+static bool repeat_for_joiners(struct op *op, enum hpd_mp_type type, const char *arg,
+			       phase_t next)
+{
+	if (members_joins() == op->round_joins || op->repeats >= 3)
+		return false;
+	op->repeats++;
+	log_info("%s %s: a member joined during the %s round; sending it again",
+		 op_kind_name(op->kind), op->res.name, op->round_what);
+	round_begin(op, type, arg, hpd.opt.op_timeout_ms, op->round_what, next);
+	return true;
+}
+
 static void attach_fanned_out(struct op *op)
 {
 	int rc;
@@ -745,6 +766,8 @@ static void attach_fanned_out(struct op *op)
 		memcpy(op->res.reason, reason, sizeof(reason));
 		return;
 	}
+	if (repeat_for_joiners(op, HPD_MP_ATTACH, op->arg, attach_fanned_out))
+		return;
 	publish(op, "device.attached");
 	finish(op);
 }
@@ -885,6 +908,8 @@ static void detach_fanned_out(struct op *op)
 		detach_rollback(op);
 		return;
 	}
+	if (repeat_for_joiners(op, HPD_MP_DETACH, op->res.name, detach_fanned_out))
+		return;
 	local(op, L_DETACH, NULL, detach_removed);
 }
 

@@ -92,6 +92,13 @@ static void on_exit_cb(evutil_socket_t fd, short what, void *arg)
 	remove_member(arg, "exited");
 }
 
+static unsigned long joins;
+
+unsigned long members_joins(void)
+{
+	return joins;
+}
+
 int members_join(pid_t pid, const char *name, bool has_socket)
 {
 	struct member *m = members_find(pid);
@@ -122,6 +129,7 @@ int members_join(pid_t pid, const char *name, bool has_socket)
 		return -ENOMEM;
 	}
 	TAILQ_INSERT_TAIL(&members, m, next);
+	joins++;
 	log_notice("member %d (%s) joined", pid, m->name);
 	hpd_notify_status();
 	events_publish("member.joined", member_event(m, "joined"));

@@ -15,24 +15,11 @@ needs_hooks = pytest.mark.skipif(not fault_hooks(), reason="needs a -Dfault_hook
 PAUSE_MS = 3000
 
 
-# Two steps are still open (issue 14, finding 5), not run so that their
-# crash does not take the suite down:
-#  - after the primary's probe: the joiner's own EAL vdev scan already has
-#    the device, yet the attach round then fails in it with EEXIST;
-#  - after the detach round, before the primary's remove: the joiner's EAL
-#    scan probes the device, the primary then releases it, and the joiner
-#    crashes in rte_eth_dev_info_get() on that port (proto_reconcile).
-# Deferring the join reply until the operation ends is not the fix: the
-# EAL scan happens before the join, and the joiner then crashes on every
-# detach step instead.
-OPEN = pytest.mark.xfail(run=False, reason="issue 14 finding 5: still open")
-
-
 @needs_hooks
 @pytest.mark.parametrize("op,step", [
-    ("attach", "ping"), pytest.param("attach", "probe", marks=OPEN), ("attach", "attach"),
+    ("attach", "ping"), ("attach", "probe"), ("attach", "attach"),
     ("detach", "ping"), ("detach", "quiesce"), ("detach", "stop"),
-    pytest.param("detach", "detach", marks=OPEN), ("detach", "remove")])
+    ("detach", "detach"), ("detach", "remove")])
 def test_join_at_every_step(group_factory, op, step):
     g = group_factory(secondaries=1,
                       primary_env={"HOTPLUGD_PRIMARY_PAUSE": f"{op}:{step}:{PAUSE_MS}"})
@@ -53,6 +40,8 @@ def test_join_at_every_step(group_factory, op, step):
     th.join(30)
     assert "res" in out, "the operation got no answer"
     assert out["ms"] >= PAUSE_MS * 0.9
+    if step in ("attach", "detach"):  # joined after the round went out: it is sent again
+        assert "joined during the %s round; sending it again" % step in g.primary.logtext()
     wait_for(lambda: joiner.pid in [m["pid"] for m in g.primary.call("ps")["members"]], 10,
              "joined")
     expected = ["net_null0"] if op == "attach" else []
