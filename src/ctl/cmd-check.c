@@ -87,7 +87,9 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 		nmembers++;
 		if (ctl_connect(ctl, json_string_value(json_object_get(m, "socket"))) ||
 		    ctl_call(ctl, "list", NULL, &mine)) {
-			diverge(out, m, "*", "unreachable");
+			diverge(out, m, "*", json_is_false(json_object_get(m, "socket_found")) ?
+				"unreachable: no control socket where the primary expects it "
+				"(started with another --runtime-dir?)" : "unreachable");
 			continue;
 		}
 		compare(out, m, json_object_get(primary, "ports"), json_object_get(mine, "ports"));

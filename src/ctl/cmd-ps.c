@@ -24,14 +24,16 @@ static void table(json_t *res)
 	printf("%-8s %-10s %-22s %-13s %-14s %s\n", "PID", "ROLE", "NAME", "STATE",
 	       "LAST CONTACT", "SOCKET");
 	json_array_foreach(json_object_get(res, "members"), i, m)
-		printf("%-8lld %-10s %-22s %-13s %-14s %s\n",
+		printf("%-8lld %-10s %-22s %-13s %-14s %s%s\n",
 		       (long long)json_integer_value(json_object_get(m, "pid")),
 		       json_string_value(json_object_get(m, "role")),
 		       json_string_value(json_object_get(m, "name")),
 		       json_string_value(json_object_get(m, "state")),
 		       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
 		       json_is_string(json_object_get(m, "socket")) ?
-		       json_string_value(json_object_get(m, "socket")) : "- (library member)");
+		       json_string_value(json_object_get(m, "socket")) : "- (library member)",
+		       json_is_false(json_object_get(m, "socket_found")) ?
+		       " (missing: another --runtime-dir?)" : "");
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

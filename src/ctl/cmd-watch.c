@@ -30,10 +30,12 @@ static void print_event(json_t *p)
 
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
-	long count = argc ? strtol(argv[0], NULL, 10) : 0, seen = 0;
+	long count = 0, seen = 0;
 	json_t *res, *msg;
 	int rc;
 
+	if (argc && ctl_number(argv[0], 1, 1000000000, "watch COUNT", &count))
+		return EXIT_USAGE;
 	if ((rc = ctl_call(ctl, "subscribe", NULL, &res)) != 0)
 		return rc;
 	json_decref(res);

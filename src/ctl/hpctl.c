@@ -29,6 +29,22 @@ static void usage(FILE *f)
 		   "the process\n");
 }
 
+int ctl_number(const char *s, long min, long max, const char *what, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || errno || v < min || v > max) {
+		fprintf(stderr, "hpctl: %s must be a number from %ld to %ld, not \"%s\"\n",
+			what, min, max, s);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return EXIT_OK;
+}
+
 void ctl_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT);
@@ -92,6 +108,22 @@ int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result))
 	return EXIT_OK;
 }
 
+/* What else the change did: members fenced, a record not written. */
+static void print_aftermath(json_t *res)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "fenced_members"), i, m)
+		printf("; fenced member %lld (%s): %s",
+		       (long long)json_integer_value(json_object_get(m, "pid")),
+		       json_string_value(json_object_get(m, "name")),
+		       json_string_value(json_object_get(m, "why")));
+	if (json_is_false(json_object_get(res, "persisted")))
+		printf("; not persisted: %s",
+		       json_string_value(json_object_get(res, "persist_error")));
+}
+
 int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 		  const char *value, const char *verb)
 {
@@ -108,7 +140,9 @@ int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 		printf("%s %s", verb, json_string_value(json_object_get(res, "name")));
 		if (port)
 			printf(" (port %lld)", (long long)json_integer_value(port));
-		printf(" in %.1f ms\n", json_real_value(json_object_get(res, "duration_ms")));
+		printf(" in %.1f ms", json_real_value(json_object_get(res, "duration_ms")));
+		print_aftermath(res);
+		printf("\n");
 	}
 	json_decref(res);
 	return EXIT_OK;
@@ -160,16 +194,25 @@ int main(int argc, char **argv)
 	const struct cmd_entry *const *c;
 	struct ctl ctl = {.timeout_ms = 30000};
 	int opt, pid = 0, nargs, rc;
+	long n;
 
 	ctl.client.fd = -1;
 	while ((opt = getopt_long(argc, argv, "+r:s:t:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_PREFIX: prefix = optarg; break;
 		case 'r': rundir = optarg; break;
-		case O_PID: pid = atoi(optarg); break;
+		case O_PID:
+			if (ctl_number(optarg, 1, 4194304, "--pid", &n))
+				return EXIT_USAGE;
+			pid = (int)n;
+			break;
 		case 's': sock = optarg; break;
 		case O_JSON: ctl.json = true; break;
-		case 't': ctl.timeout_ms = atoi(optarg); break;
+		case 't':
+			if (ctl_number(optarg, 1, 86400000, "--timeout", &n))
+				return EXIT_USAGE;
+			ctl.timeout_ms = (int)n;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("hpctl %s\n", HPD_VERSION); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

@@ -41,6 +41,9 @@ int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **resul
 /* Connect to another socket of the group (check, --pid). */
 int ctl_connect(struct ctl *ctl, const char *path);
 void ctl_print_json(const json_t *v);
+/* Strict decimal in [min, max] (no trailing junk); EXIT_USAGE with a
+ * message naming what otherwise. */
+int ctl_number(const char *s, long min, long max, const char *what, long *out);
 /* Call a method without params; print the result as JSON (--json) or
  * with the command's own table printer. */
 int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result));

@@ -154,7 +154,30 @@ static int identity_init(const struct role_ops *role)
 	return rc;
 }
 
-/* Ready: answer until a signal, the console's quit or the primary's death. */
+static const struct role_ops *serving_role;
+static bool eal_stuck; /* a device call never returned: no EAL clean-up */
+static bool started_auto; /* --proc-type=auto chose the role */
+
+/* Ready once the role says so (the primary: after its restore): READY=1,
+ * the start-up line and the console's prompt all mean "what you see now is
+ * the whole state". */
+static void serving(void)
+{
+	/* the role DPDK gave us, and where, so that a mistyped --file-prefix
+	 * under --proc-type=auto (a new primary) is seen at once */
+	log_notice("%s %s pid %d ready: file-prefix %s, DPDK runtime directory %s, control "
+		   "socket %s%s", serving_role->name, hpd.name, hpd.pid, hpd.prefix,
+		   rte_eal_get_runtime_dir(), hpd.sock_path,
+		   !started_auto ? "" : hpd_is_primary() ?
+		   " (--proc-type=auto: no primary had this file-prefix, so this is a new group)" :
+		   " (--proc-type=auto: joined the primary of this file-prefix)");
+	sd_notify(0, "READY=1");
+	serving_role->status();
+	if (hpd.opt.console && console_start() != 0)
+		hpd_shutdown(1);
+}
+
+/* Answer until a signal, the console's quit or the primary's death. */
 static void serve(const struct role_ops *role)
 {
 	struct event *sigs[2];
@@ -165,12 +188,11 @@ static void serve(const struct role_ops *role)
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
 
-	log_notice("%s %s pid %d ready: control socket %s", role->name, hpd.name, hpd.pid,
-		   hpd.sock_path);
-	sd_notify(0, "READY=1");
-	role->status();
+	serving_role = role;
 	if (role->ready)
-		role->ready();
+		role->ready(serving);
+	else
+		serving();
 	watchdog_init();
 
 	event_base_dispatch(hpd.base);
@@ -221,8 +243,42 @@ out_role:
 out_mp:
 	mp_fini();
 out_jobs:
-	devjob_fini();
+	/* a driver call still stuck holds DPDK's locks: leave its memory to
+	 * the exit rather than wait in the EAL's clean-up */
+	if (devjob_fini() != 0)
+		eal_stuck = true;
 	return rc;
+}
+
+/* --proc-type=auto among the EAL's arguments argv[1..argc) */
+static bool proc_type_auto(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--proc-type=auto") == 0)
+			return true;
+		if (strcmp(argv[i], "--proc-type") == 0 && i + 1 < argc)
+			return strcmp(argv[i + 1], "auto") == 0;
+	}
+	return false;
+}
+
+/* rte_eal_init() leaves rte_errno at 0 on several paths ("Success"): say
+ * what the EAL said, and the usual cause for a secondary. */
+static void eal_init_failed(int argc, char **argv)
+{
+	const char *said = eal_log_capture_end();
+	bool secondary = false;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--proc-type=secondary") == 0 ||
+		    (strcmp(argv[i], "--proc-type") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "secondary") == 0))
+			secondary = true;
+	log_err("EAL initialisation failed: %s", *said ? said : rte_errno ?
+		rte_strerror(rte_errno) : "see the EAL messages above");
+	if (secondary)
+		log_err("a secondary needs a running primary with the same --file-prefix (%s): "
+			"none was found under %s", hpd.prefix, rte_eal_get_runtime_dir());
 }
 
 int main(int argc, char **argv)
@@ -257,12 +313,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(eal_copy, eal_argv, eal_argc * sizeof(*eal_copy));
+	eal_log_capture_begin();
 	if (rte_eal_init(eal_argc, eal_copy) < 0) {
-		log_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		eal_init_failed(ours, argv);
 		free(eal_copy);
 		eal_args_free(eal_argv);
 		return 1;
 	}
+	eal_log_capture_end();
+	started_auto = proc_type_auto(ours, argv);
 	hpd.role = rte_eal_process_type() == RTE_PROC_PRIMARY ? HPD_PRIMARY : HPD_SECONDARY;
 	role = hpd_is_primary() ? &role_primary : &role_secondary;
 
@@ -276,7 +335,8 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = run(role, &cli);
 
-	rte_eal_cleanup();
+	if (!eal_stuck)
+		rte_eal_cleanup();
 	free(eal_copy);
 	eal_args_free(eal_argv);
 	if (rc)

@@ -23,6 +23,8 @@ static void usage(FILE *f, const char *prog)
 		"      --console             test-plan console on stdin (example> )\n"
 		"      --ping-timeout MS     member liveness deadline (default 250)\n"
 		"      --op-timeout MS       member deadline for attach/detach (default 5000)\n"
+		"      --call-timeout MS     primary: deadline of its own driver calls (probe,\n"
+		"                            remove, start, stop; default: the --op-timeout)\n"
 		"      --unresponsive POLICY fence (default) or refuse\n"
 		"      --max-clients N       control connections (default 128)\n"
 		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
@@ -33,8 +35,10 @@ static void usage(FILE *f, const char *prog)
 		"      --log-level LEVEL     err, warning, notice, info (default), debug\n"
 		"      --state-file FILE     primary: record devices here and restore them at\n"
 		"                            start (default $STATE_DIRECTORY or /var/lib/hotplugd,\n"
-		"                            then <prefix>/state.json)\n"
+		"                            then <prefix>/state.json; dpdk-hotplug_mp: none)\n"
 		"      --no-state            no state file\n"
+		"      --require-state       refuse a change that cannot be recorded in the\n"
+		"                            state file (default: done, answered persisted=false)\n"
 		"      --devices FILE        primary: devices to attach at start (JSON list)\n"
 		"      --worker io|rxonly    secondary: a data-path worker on the worker lcores\n"
 		"                            (io: forward between port pairs; rxonly: count)\n"
@@ -58,7 +62,8 @@ static int parse_int(const char *s, int min, int max, const char *what)
 static void parse_options(int argc, char **argv, struct cli_options *cli)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_UNRESP, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS };
+	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS,
+	       O_CALL, O_REQSTATE };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -66,6 +71,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		{"console", no_argument, NULL, O_CONSOLE},
 		{"ping-timeout", required_argument, NULL, O_PING},
 		{"op-timeout", required_argument, NULL, O_OP},
+		{"call-timeout", required_argument, NULL, O_CALL},
 		{"unresponsive", required_argument, NULL, O_UNRESP},
 		{"max-clients", required_argument, NULL, O_MAXCL},
 		{"idle-timeout", required_argument, NULL, O_IDLE},
@@ -75,6 +81,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		{"policy", required_argument, NULL, O_POLFILE},
 		{"state-file", required_argument, NULL, O_STATE},
 		{"no-state", no_argument, NULL, O_NOSTATE},
+		{"require-state", no_argument, NULL, O_REQSTATE},
 		{"devices", required_argument, NULL, O_DEVICES},
 		{"worker", required_argument, NULL, O_WORKER},
 		{"worker-ports", required_argument, NULL, O_WPORTS},
@@ -93,6 +100,9 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		case O_CONSOLE: hpd.opt.console = true; break;
 		case O_PING: hpd.opt.ping_timeout_ms = parse_int(optarg, 1, 60000, "--ping-timeout"); break;
 		case O_OP: hpd.opt.op_timeout_ms = parse_int(optarg, 1, 600000, "--op-timeout"); break;
+		case O_CALL:
+			hpd.opt.call_timeout_ms = parse_int(optarg, 1, 600000, "--call-timeout");
+			break;
 		case O_UNRESP:
 			if (strcmp(optarg, "fence") == 0)
 				hpd.opt.unresponsive = HPD_UNRESPONSIVE_FENCE;
@@ -112,6 +122,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		case O_POLFILE: hpd.opt.policy_file = optarg; break;
 		case O_STATE: hpd.opt.state_file = optarg; break;
 		case O_NOSTATE: cli->no_state = true; break;
+		case O_REQSTATE: hpd.opt.require_state = true; break;
 		case O_DEVICES: hpd.opt.devices_file = optarg; break;
 		case O_WORKER:
 			if (strcmp(optarg, "io") == 0)
@@ -173,5 +184,9 @@ int options_parse(int argc, char **argv, bool console_default, struct cli_option
 		parse_options(argc - ours, argv + ours, cli);
 		argv[ours] = "--";
 	}
+	/* The test-plan console stands in for DPDK's example, which keeps
+	 * nothing: a plan that starts with "no device" must find none. */
+	if (console_default && hpd.opt.state_file == NULL)
+		cli->no_state = true;
 	return ours;
 }

@@ -24,7 +24,8 @@ static int socket_path(char *buf, size_t len)
 	return 0;
 }
 
-/* The default state file lives under /var/lib/hotplugd/<prefix>/. */
+/* The default state file lives under /var/lib/hotplugd/<prefix>/; on
+ * failure buf holds the directory that could not be made. */
 static int state_path(char *buf, size_t len)
 {
 	char dir[PATH_MAX];
@@ -39,8 +40,12 @@ static int state_path(char *buf, size_t len)
 		base = "/var/lib/hotplugd";
 	snprintf(dir, sizeof(dir), "%.*s/%.64s", (int)strcspn(base, ":"), base, hpd.prefix);
 	if ((mkdir(base, 0750) < 0 && errno != EEXIST) ||
-	    (mkdir(dir, 0750) < 0 && errno != EEXIST))
-		return -errno;
+	    (mkdir(dir, 0750) < 0 && errno != EEXIST)) {
+		int rc = -errno;
+
+		snprintf(buf, len, "%s", dir); /* for the message: what could not be made */
+		return rc;
+	}
 	if ((size_t)snprintf(buf, len, "%s/state.json", dir) >= len)
 		return -ENAMETOOLONG;
 	return 0;
@@ -56,7 +61,21 @@ static int configure(const struct cli_options *cli)
 		return -EINVAL;
 	}
 	if (!cli->no_state && (rc = state_path(state_buf, sizeof(state_buf))) != 0) {
-		log_err("state file: %s", strerror(-rc));
+		char why[PATH_MAX + 160];
+
+		snprintf(why, sizeof(why), "cannot create the state directory %s: %s", state_buf,
+			 strerror(-rc));
+		if (hpd.opt.state_file || hpd.opt.require_state) {
+			log_err("state file: %s", why);
+			return rc;
+		}
+		/* a read-only root (immutable image, container): run, but say
+		 * once that nothing will survive a restart */
+		log_warn("%s; starting without persistence: devices will not be restored after "
+			 "a restart (--state-file FILE puts the state elsewhere, --no-state "
+			 "silences this)", why);
+		if ((rc = state_init(NULL)) == 0)
+			state_unavailable(why);
 		return rc;
 	}
 	return state_init(cli->no_state ? NULL : state_buf);
@@ -67,13 +86,15 @@ static int start(struct event_base *base)
 	members_init(base);
 	engine_init(base);
 	/* a change is answered once it is in the state file */
-	engine_on_commit(state_save_then);
+	engine_on_commit(state_save_then, state_outcome);
 	return 0;
 }
 
-static void ready(void)
+/* Ready once the devices are back: serving() then says so (READY=1, the
+ * start-up line, the console's prompt). */
+static void ready(void (*serving)(void))
 {
-	state_restore(hpd.opt.devices_file);
+	state_restore(hpd.opt.devices_file, serving);
 }
 
 static void status(void)

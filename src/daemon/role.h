@@ -21,8 +21,10 @@ struct role_ops {
 	int (*configure)(const struct cli_options *cli);
 	/* The group side, once the loop, the mp channel and the devices are up. */
 	int (*start)(struct event_base *base);
-	/* Serving now: the primary brings its devices back (optional). */
-	void (*ready)(void);
+	/* Answering now: the primary brings its devices back, then calls
+	 * serving(), which says the process is ready (optional: without it
+	 * serving() is called at once). */
+	void (*ready)(void (*serving)(void));
 	/* systemd STATUS= line: what the process is doing now. */
 	void (*status)(void);
 	void (*stop)(void);

@@ -85,8 +85,14 @@ int local_attach(const char *devargs)
 		return -EINVAL;
 	}
 	snprintf(name, sizeof(name), "%s", da.name);
-	if (bus_is_vdev(da.bus))
+	if (bus_is_vdev(da.bus)) {
 		rc = rte_vdev_init(da.name, da.drv_str && *da.drv_str ? da.drv_str : NULL);
+		/* Another secondary starting makes the primary broadcast its
+		 * vdev names (VDEV_SCAN_ONE), and DPDK adds them, unprobed, to
+		 * our vdev list: the device is there, only not probed. */
+		if (rc == -EEXIST && find(name, NULL) == NULL)
+			rc = rte_bus_probe();
+	}
 	else
 		rc = find(name, NULL) ? 0 : -ENODEV;
 	rte_devargs_reset(&da);

@@ -144,3 +144,8 @@ const char *rte_version(void)
 {
 	return "DPDK (fuzz stub)";
 }
+
+bool state_restoring(void)
+{
+	return false;
+}

@@ -65,7 +65,7 @@ for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 # API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
 daemon_srcs=(front/control.c front/climits.c api/api.c api/api-hotplug.c api/api-list.c api/api-port.c
   api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c core/events.c
-  core/hotplugd.c)
+  core/hotplugd.c core/stuck.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')
 for l in front api group dpdk core; do daemon_cflags+=(-I"$top/src/daemon/$l"); done
 daemon_cflags+=(-I"$top/src/member" $(pkg-config --cflags libdpdk libevent libsystemd 2>/dev/null))

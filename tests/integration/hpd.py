@@ -402,15 +402,19 @@ class Group:
     """A primary and its secondaries, isolated from every other test."""
 
     def __init__(self, secondaries=2, console=False, daemon_args=(), netns=None,
-                 policy=True, cwd=None, primary_wrap=(), primary_eal=(), primary_lcores=None):
+                 policy=True, cwd=None, primary_wrap=(), primary_eal=(), primary_lcores=None,
+                 state=True, primary_env=None):
         self.tmp = tempfile.mkdtemp(prefix="hpt-")
         self.prefix = f"hpt{os.getpid() % 100000}g{next(_seq)}"
         self.rundir = os.path.join(self.tmp, "run")
         self.daemon_args = list(daemon_args)
         self.primary_eal = list(primary_eal)
         self.cwd = cwd
-        # the state file stays in the test's own directory
-        if "--no-state" not in self.daemon_args and "--state-file" not in self.daemon_args:
+        self.primary_env = primary_env
+        # the state file stays in the test's own directory (state=False:
+        # the daemon's own default, for the tests of that default)
+        if state and "--no-state" not in self.daemon_args and \
+                "--state-file" not in self.daemon_args:
             self.daemon_args += ["--state-file", os.path.join(self.tmp, "state.json")]
         if policy is True:
             # the built-in policy's socket directory is under the runtime
@@ -430,7 +434,7 @@ class Group:
         self.retired = []  # primaries that were replaced: their logs and ends still count
         try:
             self.procs.append(Proc(self, "primary", console, cwd=cwd, wrap=primary_wrap,
-                                   lcores=primary_lcores))
+                                   lcores=primary_lcores, env=primary_env))
             for _ in range(secondaries):
                 self.add_secondary(console)
         except BaseException:
@@ -463,7 +467,7 @@ class Group:
         problem = old.unexpected_end()
         assert problem is None, problem
         self.retired.append(old)
-        self.procs[0] = Proc(self, "primary", cwd=self.cwd, extra=extra)
+        self.procs[0] = Proc(self, "primary", cwd=self.cwd, extra=extra, env=self.primary_env)
         return self.procs[0]
 
     @property

@@ -28,6 +28,20 @@ def check_clean(g):
     assert "consistent" in r.stdout
 
 
+def refused_everywhere(procs, devargs, errno, words):
+    """attach devargs from each process: refused with errno and reason
+    words; returns the slowest answer (ms)."""
+    worst = 0.0
+    for p in procs:
+        t = time.monotonic()
+        with pytest.raises(RpcError) as e:
+            p.call("attach", {"devargs": devargs})
+        worst = max(worst, (time.monotonic() - t) * 1000)
+        assert e.value.errno == errno, e.value.error
+        assert words in e.value.error["data"]["reason"], e.value.error
+    return worst
+
+
 def timed_attach(proc, devargs):
     t = time.monotonic()
     res = proc.call("attach", {"devargs": devargs})

@@ -9,6 +9,7 @@
 #include "dev.h"
 #include "hotplugd.h"
 #include "devjob.h"
+#include "state.h"
 
 /*
  * The answer is kept, encoded, until anything it shows changes: list is
@@ -22,22 +23,26 @@ static uint64_t cached_gen;
 
 static json_t *build(void)
 {
-	json_t *ports = dev_list_json(), *p;
+	json_t *ports = dev_list_json(), *p, *r;
 	size_t i;
 
 	/* the data-path view is live (counters), not part of the snapshot */
 	json_array_foreach(ports, i, p)
 		json_object_set_new(p, "datapath", datapath_port_json(
 			(uint16_t)json_integer_value(json_object_get(p, "port"))));
-	return json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
-			 "role", hpd_role_name());
+	r = json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
+		      "role", hpd_role_name());
+	/* the primary is still bringing its devices back: more are coming */
+	if (hpd_is_primary() && state_restoring())
+		json_object_set_new(r, "restoring", json_true());
+	return r;
 }
 
 static void list(struct api_req *req)
 {
 	uint64_t gen;
 
-	if (datapath_enabled() || devjob_busy()) {
+	if (datapath_enabled() || devjob_busy() || (hpd_is_primary() && state_restoring())) {
 		api_ok(req, build());
 		return;
 	}

@@ -3,15 +3,21 @@
 #include "api.h"
 #include "hotplugd.h"
 #include "members.h"
+#include "stuck.h"
 
 static void ps(struct api_req *req)
 {
 	json_t *a;
 
 	a = json_array();
-	json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s, s:s}", "pid", hpd.pid,
-		"role", "primary", "name", hpd.name, "state", "healthy",
-		"socket", hpd.sock_path));
+	json_t *self = json_pack("{s:i, s:s, s:s, s:s, s:s}", "pid", hpd.pid,
+		"role", "primary", "name", hpd.name,
+		"state", stuck_active() ? "stuck" : "healthy", "socket", hpd.sock_path);
+
+	/* a driver call that has not returned: changes wait for it */
+	if (stuck_active())
+		json_object_set_new(self, "stuck_call", stuck_json());
+	json_array_append_new(a, self);
 	json_t *m = members_json();
 
 	json_array_extend(a, m);

@@ -7,6 +7,7 @@
 #include "hotplugd.h"
 #include "members.h"
 #include "state.h"
+#include "stuck.h"
 
 static void status(struct api_req *req)
 {
@@ -22,8 +23,11 @@ static void status(struct api_req *req)
 	if (hpd_is_primary()) {
 		json_object_set_new(s, "members", json_integer(members_count()));
 		json_object_set_new(s, "queued_operations", json_integer(engine_queued()));
+		if (stuck_active())
+			json_object_set_new(s, "stuck_call", stuck_json());
 		json_object_set_new(s, "devargs_policy", json_string(hpd.devargs_policy.source));
 		json_object_set_new(s, "state", state_status());
+		json_object_set_new(s, "restoring", json_boolean(state_restoring()));
 		json_object_set_new(s, "unresponsive_policy", json_string(
 			hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE ? "fence" : "refuse"));
 	} else {

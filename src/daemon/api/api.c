@@ -193,10 +193,23 @@ static json_t *op_json(const struct op_result *r)
 
 	if (r->port >= 0)
 		json_object_set_new(j, "port", json_integer(r->port));
-	if (r->fenced)
+	if (r->fenced) {
+		const unsigned max = sizeof(r->fenced_member) / sizeof(r->fenced_member[0]);
+		json_t *who = json_array();
+
 		json_object_set_new(j, "fenced", json_integer(r->fenced));
+		for (unsigned i = 0; i < r->fenced && i < max; i++)
+			json_array_append_new(who, json_pack("{s:i, s:s, s:s}",
+				"pid", r->fenced_member[i].pid, "name", r->fenced_member[i].name,
+				"why", r->fenced_member[i].why));
+		json_object_set_new(j, "fenced_members", who);
+	}
 	if (r->quiesce_ms > 0)
 		json_object_set_new(j, "quiesce_ms", json_real(r->quiesce_ms));
+	if (r->persisted >= 0)
+		json_object_set_new(j, "persisted", json_boolean(r->persisted));
+	if (r->persisted == 0)
+		json_object_set_new(j, "persist_error", json_string(r->persist_reason));
 	return j;
 }
 

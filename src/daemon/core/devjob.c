@@ -28,7 +28,7 @@ static STAILQ_HEAD(, devjob) todo = STAILQ_HEAD_INITIALIZER(todo),
 	finished = STAILQ_HEAD_INITIALIZER(finished);
 static struct event *completion;
 static unsigned outstanding; /* loop thread only */
-static bool stop;
+static bool stop, running;     /* under lock */
 static void (*busy_begin)(void), (*busy_end)(void);
 
 void devjob_on_busy(void (*begin)(void), void (*end)(void))
@@ -50,9 +50,11 @@ static void *run(void *unused)
 			break;
 		j = STAILQ_FIRST(&todo);
 		STAILQ_REMOVE_HEAD(&todo, next);
+		running = true;
 		pthread_mutex_unlock(&lock);
 		j->rc = j->fn(j->arg, j->reason, sizeof(j->reason));
 		pthread_mutex_lock(&lock);
+		running = false;
 		STAILQ_INSERT_TAIL(&finished, j, next);
 		event_active(completion, 0, 0); /* thread-safe: evthread is on */
 	}
@@ -92,16 +94,24 @@ int devjob_init(struct event_base *base)
 	return 0;
 }
 
-void devjob_fini(void)
+int devjob_fini(void)
 {
+	bool busy;
+
 	pthread_mutex_lock(&lock);
 	stop = true;
+	busy = running;
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
+	if (busy) { /* a driver call that never returned: do not wait for it */
+		log_warn("exiting with a device call still running");
+		return -EBUSY;
+	}
 	if (completion) {
 		pthread_join(thread, NULL);
 		event_free(completion);
 	}
+	return 0;
 }
 
 void devjob_submit(devjob_fn fn, devjob_done_t done, void *arg)

@@ -22,7 +22,8 @@ typedef int (*devjob_fn)(void *arg, char *reason, size_t len);
 typedef void (*devjob_done_t)(void *arg, int rc, const char *reason);
 
 int devjob_init(struct event_base *base);
-void devjob_fini(void);
+/* -EBUSY: a job is still running (a stuck driver call); not waited for */
+int devjob_fini(void);
 /* Queue fn(arg) on the thread; done(arg, rc, reason) follows on the loop. */
 void devjob_submit(devjob_fn fn, devjob_done_t done, void *arg);
 bool devjob_busy(void);

@@ -34,6 +34,7 @@ struct hpd_options {
 	bool console;
 	int ping_timeout_ms;
 	int op_timeout_ms;
+	int call_timeout_ms; /* the primary's own device calls; 0: op_timeout_ms */
 	enum hpd_unresponsive unresponsive;
 	int max_clients;
 	int idle_timeout_ms;
@@ -41,6 +42,7 @@ struct hpd_options {
 	const char *read_group;
 	const char *policy_file; /* devargs policy */
 	const char *state_file;   /* NULL: none */
+	bool require_state;       /* a change that cannot be recorded is an error */
 	const char *devices_file; /* declarative start-up list */
 };
 

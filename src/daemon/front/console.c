@@ -290,6 +290,13 @@ int console_init(struct event_base *base)
 	next_ev = event_new(base, -1, 0, pump, NULL);
 	if (inbuf == NULL || stdin_ev == NULL || next_ev == NULL)
 		return -ENOMEM;
+	return 0;
+}
+
+/* The prompt comes once the process is ready (the primary: its devices
+ * restored), so a first "list" shows them all. */
+int console_start(void)
+{
 	prompt();
 	if (event_add(stdin_ev, NULL) < 0) {
 		/* A regular file or /dev/null cannot be polled with epoll:

@@ -10,6 +10,7 @@
 struct event_base;
 
 int console_init(struct event_base *base);
+int console_start(void); /* prompt, and read stdin from now on */
 void console_fini(void);
 
 #endif

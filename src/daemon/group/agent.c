@@ -119,6 +119,13 @@ int agent_start(struct event_base *base)
 	primary_ev = event_new(base, primary_fd, EV_READ, on_primary_exit, NULL);
 	event_add(primary_ev, NULL);
 	log_notice("joined the group of primary pid %d", pid);
+	/* The primary names its members' sockets after its own runtime
+	 * directory: with another -r, nobody would find ours. */
+	if (access(hpd.paths.primary, F_OK) != 0)
+		log_warn("the primary (pid %d) has no control socket at %s: it runs with another "
+			 "--runtime-dir; this process's socket %s cannot be found by hpctl, ps or "
+			 "check (start it with the primary's -r)", pid, hpd.paths.primary,
+			 hpd.sock_path);
 	/* messages that arrive meanwhile wait in the inbox and are idempotent,
 	 * so order does not matter */
 	if (proto_reconcile(&ops) != 0)

@@ -16,8 +16,8 @@
 #include "devargs.h"
 #include "devjob.h"
 #include "devspec.h"
+#include "drvparams.h"
 #include "eal_args.h"
-#include "ports.h"
 #include "engine.h"
 #include "events.h"
 #include "hotplugd.h"
@@ -26,6 +26,7 @@
 #include "members.h"
 #include "mp.h"
 #include "ports.h"
+#include "stuck.h"
 
 enum ack_state { ACK_WAIT, ACK_OK, ACK_FAIL, ACK_GONE };
 
@@ -60,12 +61,17 @@ struct op {
 	struct ack *acks;
 	unsigned nacks, waiting;
 	phase_t after_round;
+	unsigned long round_joins; /* members_joins() when the round began */
+	unsigned repeats;          /* rounds sent again for members that joined */
 	/* the local step in progress (on the device-job thread) */
 	int local;
 	const char *local_arg;
 	phase_t after_local;
 	int local_rc;
 	char local_reason[HPD_REASON_MAX + 64];
+	bool in_local;  /* a device call of this op is on the worker */
+	bool answered;  /* told ETIMEDOUT while its device call went on */
+	const char *events[2]; /* published once the change is on disk (or not) */
 	struct timespec t0;
 	op_done_t done;
 	void *done_arg;
@@ -73,15 +79,17 @@ struct op {
 
 static TAILQ_HEAD(, op) queue = TAILQ_HEAD_INITIALIZER(queue);
 static struct op *current;
-static struct event *round_timer, *receipt_timer, *fence_timer, *kick;
+static struct event *round_timer, *receipt_timer, *fence_timer, *call_timer, *kick;
 
 /* How long a fenced member may take to die before we go on without its
  * exit: a process in uninterruptible sleep can outlive SIGKILL. */
 #define FENCE_DEADLINE_MS 3000
 static uint64_t next_seq;
 static struct event_base *evbase;
+
 static unsigned queued;
 static engine_commit_t commit;
+static engine_outcome_t commit_outcome;
 
 const char *op_kind_name(enum op_kind k)
 {
@@ -90,9 +98,10 @@ const char *op_kind_name(enum op_kind k)
 	return n[k];
 }
 
-void engine_on_commit(engine_commit_t fn)
+void engine_on_commit(engine_commit_t fn, engine_outcome_t outcome)
 {
 	commit = fn;
+	commit_outcome = outcome;
 }
 
 static json_t *origin_json(const struct op_origin *o)
@@ -107,7 +116,7 @@ static json_t *origin_json(const struct op_origin *o)
 	return j;
 }
 
-static void publish(struct op *op, const char *event)
+static void publish_now(struct op *op, const char *event)
 {
 	json_t *d = json_pack("{s:s, s:o}", "device", op->res.name,
 			      "origin", origin_json(&op->origin));
@@ -118,7 +127,24 @@ static void publish(struct op *op, const char *event)
 		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
 		json_object_set_new(d, "reason", json_string(op->res.reason));
 	}
+	if (op->res.rc == 0 && op->res.persisted >= 0) {
+		json_object_set_new(d, "persisted", json_boolean(op->res.persisted));
+		if (!op->res.persisted)
+			json_object_set_new(d, "persist_error", json_string(op->res.persist_reason));
+	}
 	events_publish(event, d);
+}
+
+/* The operation's events go out with its answer, when whether it reached
+ * the state file is known. */
+static void publish(struct op *op, const char *event)
+{
+	for (unsigned i = 0; i < sizeof(op->events) / sizeof(op->events[0]); i++)
+		if (op->events[i] == NULL) {
+			op->events[i] = event;
+			return;
+		}
+	publish_now(op, event);
 }
 
 static void answer(void *arg);
@@ -136,15 +162,35 @@ static void finish(struct op *op)
 static void answer(void *arg)
 {
 	struct op *op = arg;
+	int err = 0;
 
 	op->res.ms = hpd_ms_since(&op->t0);
+	op->res.persisted = -1;
+	if (op->res.rc == 0)
+		op->res.persisted = commit_outcome ? commit_outcome(&err, op->res.persist_reason,
+					sizeof(op->res.persist_reason)) : -1;
+	for (unsigned i = 0; i < sizeof(op->events) / sizeof(op->events[0]); i++)
+		if (op->events[i])
+			publish_now(op, op->events[i]);
+	if (op->res.persisted == 0)
+		log_warn("%s %s: done, but not persisted: %s", op_kind_name(op->kind), op->arg,
+			 op->res.persist_reason);
+	if (op->res.persisted == 0 && hpd.opt.require_state) {
+		/* the state could be written just before, not now: the change
+		 * stands (every process has it), but it is not what was asked */
+		op->res.rc = -err;
+		snprintf(op->res.reason, sizeof(op->res.reason), "%s %s is done in every "
+			 "process but could not be recorded (%.200s); it will not survive a restart",
+			 op_kind_name(op->kind), op->res.name, op->res.persist_reason);
+	}
 	if (op->res.rc)
 		log_notice("%s %s from pid %d failed after %.1f ms: %s", op_kind_name(op->kind),
 			   op->arg, op->origin.pid, op->res.ms, op->res.reason);
 	else
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
-	op->done(&op->res, op->done_arg);
+	if (!op->answered) /* else its client already has an answer */
+		op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
 	free(op->acks);
 	free(op);
@@ -166,7 +212,91 @@ static void fail(struct op *op, int rc, const char *fmt, ...)
 	finish(op);
 }
 
+/* ---- test builds: a pause between two steps ---------------------------- */
+
+#ifdef HPD_FAULT_HOOKS
+/*
+ * Test builds only (meson -Dfault_hooks=true): HOTPLUGD_PRIMARY_PAUSE=
+ * KIND:STEP:MS makes the primary wait MS after STEP of an operation of
+ * KIND (a round: ping, attach, detach, quiesce; its own call: probe,
+ * remove, start, stop), once, so that a test can act between two steps
+ * of one operation (a member joining there). The loop goes on meanwhile.
+ */
+static struct event *pause_timer;
+static phase_t paused_next;
+
+static bool pause_here(struct op *op, const char *step, phase_t next)
+{
+	static bool fired;
+	const char *f = getenv("HOTPLUGD_PRIMARY_PAUSE");
+	char kind[16], want[16];
+	int ms;
+
+	if (fired || f == NULL || sscanf(f, "%15[a-z]:%15[a-z]:%d", kind, want, &ms) != 3 ||
+	    strcmp(kind, op_kind_name(op->kind)) != 0 || strcmp(step, want) != 0)
+		return false;
+	fired = true;
+	log_warn("fault injection: pause of %d ms after the %s step of %s %s", ms, step, kind,
+		 op->res.name);
+	paused_next = next;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(pause_timer, &tv);
+	return true;
+}
+
+static void pause_over(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	if (current)
+		paused_next(current);
+}
+
+static void pause_init(struct event_base *base)
+{
+	pause_timer = evtimer_new(base, pause_over, NULL);
+}
+
+static void pause_fini(void)
+{
+	if (pause_timer)
+		event_free(pause_timer);
+}
+#else
+static bool pause_here(struct op *op, const char *step, phase_t next)
+{
+	(void)op, (void)step, (void)next;
+	return false;
+}
+
+static void pause_init(struct event_base *base)
+{
+	(void)base;
+}
+
+static void pause_fini(void)
+{
+}
+#endif
+
 /* ---- rounds ------------------------------------------------------------ */
+
+/* Fence a member, and say in the operation's answer which and why. */
+static void fence(struct op *op, pid_t pid, const char *why)
+{
+	const unsigned max = sizeof(op->res.fenced_member) / sizeof(op->res.fenced_member[0]);
+	struct member *mb = members_find(pid);
+
+	if (op->res.fenced < max) {
+		op->res.fenced_member[op->res.fenced].pid = pid;
+		snprintf(op->res.fenced_member[op->res.fenced].name,
+			 sizeof(op->res.fenced_member[0].name), "%s", mb ? mb->name : "?");
+		snprintf(op->res.fenced_member[op->res.fenced].why,
+			 sizeof(op->res.fenced_member[0].why), "%s", why);
+	}
+	op->res.fenced++;
+	members_fence(pid, why);
+}
 
 static void round_done(struct op *op)
 {
@@ -175,6 +305,8 @@ static void round_done(struct op *op)
 	evtimer_del(round_timer);
 	evtimer_del(receipt_timer);
 	evtimer_del(fence_timer);
+	if (pause_here(op, op->round_what, op->after_round))
+		return;
 	op->after_round(op);
 }
 
@@ -213,6 +345,7 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 	}
 	op->nacks = op->waiting = n;
 	op->seq = ++next_seq;
+	op->round_joins = members_joins();
 	op->round_what = what;
 	op->round_ms = timeout_ms;
 	op->after_round = next;
@@ -275,8 +408,7 @@ static void overdue(bool receipt_only)
 		if (hpd.opt.unresponsive == HPD_UNRESPONSIVE_FENCE) {
 			snprintf(why, sizeof(why), "no answer to %s within the deadline",
 				 op->round_what);
-			members_fence(a->pid, why);
-			op->res.fenced++;
+			fence(op, a->pid, why);
 			/* Go on only once it is gone: until its process has
 			 * exited its mp socket still takes messages, and the
 			 * next step may wait on every secondary (DPDK's
@@ -347,8 +479,7 @@ static void on_ack(const struct inbox_item *it)
 		/* it answered, but its workers would not let go in time:
 		 * handled like a member that does not answer (and waited for
 		 * until it is gone, as in overdue()) */
-		members_fence(m->h.pid, m->u.reason);
-		op->res.fenced++;
+		fence(op, m->h.pid, m->u.reason);
 		a->fencing = true;
 		fence_deadline();
 		return;
@@ -408,8 +539,7 @@ static void fence_rollback_failures(struct op *op)
 {
 	for (unsigned i = 0; i < op->nacks; i++)
 		if (op->acks[i].st == ACK_FAIL && op->acks[i].rc != -ETIMEDOUT) {
-			members_fence(op->acks[i].pid, "rollback failed in this member");
-			op->res.fenced++;
+			fence(op, op->acks[i].pid, "rollback failed in this member");
 		}
 }
 
@@ -476,23 +606,113 @@ static int local_job(void *arg, char *reason, size_t len)
 	return -EINVAL;
 }
 
+static const char *const call_name[] = {
+	[L_ATTACH] = "probe", [L_DETACH] = "remove", [L_START] = "start", [L_STOP] = "stop",
+};
+
+/* --call-timeout, or the member deadline when not given */
+static int call_deadline_ms(void)
+{
+	return hpd.opt.call_timeout_ms ? hpd.opt.call_timeout_ms : hpd.opt.op_timeout_ms;
+}
+
+static void attach_rolled_back_here(struct op *op);
+static void local(struct op *op, enum local_step step, const char *arg, phase_t next);
+
+/*
+ * A device call that outlived its deadline has returned. The client was
+ * told ETIMEDOUT, so an attach whose probe succeeded after all is undone
+ * (no member has the device yet); any other step goes on as it would have
+ * (a detach or a stop the members already took part in is completed), so
+ * that every process agrees again either way.
+ */
+static bool late_return(struct op *op)
+{
+	if (!stuck_active())
+		return false;
+	if (op->kind == OP_ATTACH && op->local == L_ATTACH) {
+		stuck_end(op->local_rc, op->local_reason, op->local_rc ?
+			  "failed: nothing to undo" : "succeeded late: rolling it back");
+		if (op->local_rc) {
+			finish(op);
+			return true;
+		}
+		local(op, L_DETACH, NULL, attach_rolled_back_here);
+		return true;
+	}
+	stuck_end(op->local_rc, op->local_reason, "the operation goes on from here");
+	op->res.rc = 0;
+	op->res.reason[0] = '\0';
+	return false;
+}
+
 static void local_done(void *arg, int rc, const char *reason)
 {
 	struct op *op = arg;
 
+	evtimer_del(call_timer);
+	op->in_local = false;
 	op->local_rc = rc;
 	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
 	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
 		  hpd_ms_since(&op->t0));
+	if (late_return(op))
+		return;
+	if (pause_here(op, call_name[op->local], op->after_local))
+		return;
 	op->after_local(op);
 }
 
 static void local(struct op *op, enum local_step step, const char *arg, phase_t next)
 {
+	int ms = call_deadline_ms();
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
 	op->local = step;
 	op->local_arg = arg;
 	op->after_local = next;
+	op->in_local = true;
 	devjob_submit(local_job, local_done, op);
+	event_base_update_cache_time(evbase);
+	evtimer_add(call_timer, &tv);
+}
+
+static void refuse(enum op_kind kind, const char *arg, op_done_t done, void *done_arg);
+
+/* The device call has not returned in time: answer its client now, and
+ * every operation waiting behind it, rather than leave them hanging on a
+ * driver that may never return. */
+static void call_overdue(evutil_socket_t fd, short what, void *unused)
+{
+	struct op *op = current, *w;
+	int ms = call_deadline_ms();
+
+	(void)fd, (void)what, (void)unused;
+	if (op == NULL || !op->in_local)
+		return;
+	stuck_begin(call_name[op->local], op->res.name, op_kind_name(op->kind), ms);
+	if (!op->answered) {
+		struct op_result r = op->res;
+
+		r.rc = -ETIMEDOUT;
+		snprintf(r.reason, sizeof(r.reason), "%s of %s has not returned after %.1f s; %s",
+			 call_name[op->local], op->res.name, ms / 1e3,
+			 op->kind == OP_ATTACH && op->local == L_ATTACH ?
+			 "it is rolled back if it ever returns" :
+			 "the operation is completed if it ever returns");
+		r.ms = hpd_ms_since(&op->t0);
+		log_notice("%s %s from pid %d: %s", op_kind_name(op->kind), op->arg,
+			   op->origin.pid, r.reason);
+		op->answered = true;
+		op->done(&r, op->done_arg);
+	}
+	while ((w = TAILQ_FIRST(&queue)) != NULL) {
+		TAILQ_REMOVE(&queue, w, next);
+		queued--;
+		refuse(w->kind, w->arg, w->done, w->done_arg);
+		json_decref(w->origin.request_id);
+		free(w);
+	}
 }
 
 /* The local step's failure becomes the operation's answer. */
@@ -539,6 +759,24 @@ static void attach_rolled_back(struct op *op)
 	local(op, L_DETACH, NULL, attach_rolled_back_here);
 }
 
+/*
+ * A member that joined while a round went round the group missed it: it
+ * caught up from the port table as the table was then (a detach not yet
+ * done in the primary still lists the device). The round goes round once
+ * more; it is idempotent for the members that had it.
+ */
+static bool repeat_for_joiners(struct op *op, enum hpd_mp_type type, const char *arg,
+			       phase_t next)
+{
+	if (members_joins() == op->round_joins || op->repeats >= 3)
+		return false;
+	op->repeats++;
+	log_info("%s %s: a member joined during the %s round; sending it again",
+		 op_kind_name(op->kind), op->res.name, op->round_what);
+	round_begin(op, type, arg, hpd.opt.op_timeout_ms, op->round_what, next);
+	return true;
+}
+
 static void attach_fanned_out(struct op *op)
 {
 	if (round_failed(op) && op->eal_fanout) {
@@ -553,8 +791,19 @@ static void attach_fanned_out(struct op *op)
 			    "detach", attach_rolled_back);
 		return;
 	}
+	if (repeat_for_joiners(op, HPD_MP_ATTACH, op->arg, attach_fanned_out))
+		return;
 	publish(op, "device.attached");
 	finish(op);
+}
+
+/* A probe that failed without the driver saying why: an argument it does
+ * not take is the usual cause, and the driver's own list says which. */
+static void explain_probe_failure(struct op *op)
+{
+	if (strcmp(op->res.reason, strerror(-op->res.rc)) == 0 &&
+	    drvparams_explain(op->arg, op->res.reason, sizeof(op->res.reason)) != 0)
+		op->res.rc = -EINVAL;
 }
 
 static void attach_probed(struct op *op)
@@ -562,6 +811,7 @@ static void attach_probed(struct op *op)
 	uint16_t port;
 
 	if (local_failed(op)) {
+		explain_probe_failure(op);
 		finish(op);
 		return;
 	}
@@ -728,6 +978,8 @@ static void detach_fanned_out(struct op *op)
 		detach_rollback(op);
 		return;
 	}
+	if (repeat_for_joiners(op, HPD_MP_DETACH, op->res.name, detach_fanned_out))
+		return;
 	local(op, L_DETACH, NULL, detach_removed);
 }
 
@@ -908,13 +1160,34 @@ static void port_begin(struct op *op)
 
 /* ---- queue ------------------------------------------------------------- */
 
-static void run_next(evutil_socket_t fd, short what, void *arg)
+static void begin(struct op *op)
 {
-	static const phase_t begin[] = {
+	static const phase_t first[] = {
 		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
 		[OP_START] = port_begin, [OP_STOP] = port_begin,
 	};
 
+	first[op->kind](op);
+}
+
+/* --require-state: the state as it is now is written first, and a change
+ * that could not be recorded is refused before anything changes. */
+static void state_checked(void *arg)
+{
+	struct op *op = arg;
+	char why[sizeof(op->res.reason)];
+	int err;
+
+	if (commit_outcome && commit_outcome(&err, why, sizeof(why)) == 0) {
+		fail(op, -err, "%s; --require-state allows no change that would not survive a "
+		     "restart", why);
+		return;
+	}
+	begin(op);
+}
+
+static void run_next(evutil_socket_t fd, short what, void *arg)
+{
 	(void)fd;
 	(void)what;
 	(void)arg;
@@ -923,13 +1196,36 @@ static void run_next(evutil_socket_t fd, short what, void *arg)
 	current = TAILQ_FIRST(&queue);
 	TAILQ_REMOVE(&queue, current, next);
 	queued--;
-	begin[current->kind](current);
+	if (hpd.opt.require_state && commit)
+		commit(state_checked, current);
+	else
+		begin(current);
+}
+
+/* While a device call is stuck nothing can change: say so at once. */
+static void refuse(enum op_kind kind, const char *arg, op_done_t done, void *done_arg)
+{
+	struct op_result r = {.rc = -EBUSY, .port = -1};
+	char what[160];
+
+	stuck_describe(what, sizeof(what));
+	snprintf(r.name, sizeof(r.name), "%s", arg);
+	snprintf(r.reason, sizeof(r.reason), "the primary's %s; no change is possible until "
+		 "it returns (hpctl status shows it)", what);
+	log_notice("%s %s refused: %s", op_kind_name(kind), arg, r.reason);
+	done(&r, done_arg);
 }
 
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *done_arg)
 {
-	struct op *op = strlen(arg) > HPD_DEVARGS_MAX ? NULL : calloc(1, sizeof(*op));
+	struct op *op;
+
+	if (stuck_active()) {
+		refuse(kind, arg, done, done_arg);
+		return;
+	}
+	op = calloc(1, sizeof(*op));
 
 	if (op == NULL) {
 		struct op_result r = {.rc = -ENOMEM, .port = -1};
@@ -972,6 +1268,8 @@ void engine_init(struct event_base *base)
 	round_timer = evtimer_new(base, round_timeout, NULL);
 	receipt_timer = evtimer_new(base, receipt_timeout, NULL);
 	fence_timer = evtimer_new(base, fence_timeout, NULL);
+	call_timer = evtimer_new(base, call_overdue, NULL);
+	pause_init(base);
 	kick = event_new(base, -1, 0, run_next, NULL);
 }
 
@@ -983,6 +1281,9 @@ void engine_fini(void)
 		event_free(receipt_timer);
 	if (fence_timer)
 		event_free(fence_timer);
+	if (call_timer)
+		event_free(call_timer);
+	pause_fini();
 	if (kick)
 		event_free(kick);
 }

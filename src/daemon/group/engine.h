@@ -43,8 +43,15 @@ struct op_result {
 	bool rolled_back;
 	unsigned members;                /* members the operation reached */
 	unsigned fenced;                 /* members fenced while it ran */
+	struct {                         /* the first of them */
+		pid_t pid;
+		char name[64];
+		char why[96];
+	} fenced_member[4];
 	double ms;                       /* duration, queueing included */
 	double quiesce_ms;               /* of which: waiting for workers */
+	int persisted;                   /* 1 on disk, 0 not (persist_reason), -1 no state */
+	char persist_reason[HPD_REASON_MAX + 192];
 };
 
 typedef void (*op_done_t)(const struct op_result *res, void *arg);
@@ -57,7 +64,11 @@ void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *o
 /* Called after every successful change, before it is answered: commit
  * it (the state file) and call done(arg) once it is. */
 typedef void (*engine_commit_t)(void (*done)(void *arg), void *arg);
-void engine_on_commit(engine_commit_t fn);
+/* And whether the last commit is on disk: 1 yes; 0 no (err and reason say
+ * why: the answer then says persisted: false, or --require-state refuses);
+ * -1 nothing to commit to. */
+typedef int (*engine_outcome_t)(int *err, char *reason, size_t len);
+void engine_on_commit(engine_commit_t fn, engine_outcome_t outcome);
 unsigned engine_queued(void);
 const char *op_kind_name(enum op_kind k);
 

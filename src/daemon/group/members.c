@@ -114,6 +114,13 @@ static void on_exit_cb(evutil_socket_t fd, short what, void *arg)
 	remove_member(arg, "exited");
 }
 
+static unsigned long joins;
+
+unsigned long members_joins(void)
+{
+	return joins;
+}
+
 int members_join(pid_t pid, const char *name, bool has_socket)
 {
 	struct member *m = members_find(pid);
@@ -144,6 +151,7 @@ int members_join(pid_t pid, const char *name, bool has_socket)
 		return -ENOMEM;
 	}
 	TAILQ_INSERT_TAIL(&members, m, next);
+	joins++;
 	log_notice("member %d (%s) joined", pid, m->name);
 	events_publish("member.joined", member_event(m, "joined"));
 	return 0;
@@ -246,6 +254,11 @@ json_t *members_json(void)
 				    "socket", m->has_socket ? json_string(sock) : json_null());
 		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
 				    "ports", roster_json(m->pid));
+		/* not there: a member started with another --runtime-dir (or
+		 * one still starting) */
+		if (m->has_socket)
+			json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+					    "socket_found", json_boolean(access(sock, F_OK) == 0));
 	}
 	return a;
 }

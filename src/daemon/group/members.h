@@ -46,6 +46,8 @@ void members_unresponsive(pid_t pid);
 /* SIGKILL through the pidfd; the member is removed when the pidfd fires. */
 void members_fence(pid_t pid, const char *why);
 unsigned members_count(void);
+/* How many joins so far: a change tells who joined since a round began. */
+unsigned long members_joins(void);
 const char *member_state_name(enum member_state s);
 json_t *members_json(void);
 void members_fini(void);

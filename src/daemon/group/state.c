@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dev.h"
@@ -19,8 +20,10 @@
 static char path[PATH_MAX];
 static bool enabled;
 static int last_error;           /* errno of the last failed write, or 0 */
+static char unavailable[PATH_MAX + 160]; /* why there is no state file, if not asked */
 static json_t *restore_report;   /* [{devargs, step, outcome}] */
 static unsigned restoring;
+static void (*restored)(void);   /* called once the restore is over */
 
 int state_init(const char *file)
 {
@@ -144,6 +147,25 @@ void state_save_then(void (*done)(void *arg), void *arg)
 	devjob_submit(save_job, save_done, sv);
 }
 
+void state_unavailable(const char *why)
+{
+	snprintf(unavailable, sizeof(unavailable), "%s", why);
+}
+
+int state_outcome(int *err, char *reason, size_t len)
+{
+	if (!enabled) {
+		snprintf(reason, len, "%s", unavailable);
+		*err = EROFS;
+		return *unavailable ? 0 : -1;
+	}
+	*err = last_error;
+	if (last_error == 0)
+		return 1;
+	snprintf(reason, len, "state file %s cannot be written: %s", path, strerror(last_error));
+	return 0;
+}
+
 /* ---- restore ----------------------------------------------------------- */
 
 struct restoring {
@@ -167,8 +189,13 @@ static void report(const struct restoring *r, const char *step, const struct op_
 static void done_one(void)
 {
 	if (--restoring == 0) {
+		void (*cb)(void) = restored;
+
 		log_notice("restore: done");
 		state_save_then(NULL, NULL); /* what we really have now */
+		restored = NULL;
+		if (cb)
+			cb();
 	}
 }
 
@@ -227,6 +254,32 @@ static int queue_list(json_t *devs, const char *from)
 	return 0;
 }
 
+/* A state file that does not parse is kept for whoever wants to look at
+ * it (it may hold the only record of the devices), never overwritten. */
+static void keep_corrupt(const char *file, const json_error_t *jerr)
+{
+	char kept[PATH_MAX + 48], stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", gmtime_r(&t, &tm));
+	snprintf(kept, sizeof(kept), "%s.corrupt-%s", file, stamp);
+	if (rename(file, kept) != 0) {
+		log_err("restore: state file %s is corrupt (line %d: %s) and cannot be kept as %s "
+			"(%s); starting without it, changes stay unrecorded until it is removed",
+			file, jerr->line, jerr->text, kept, strerror(errno));
+		enabled = false;
+		snprintf(unavailable, sizeof(unavailable), "state file %s is corrupt and could not "
+			 "be moved aside", file);
+		snprintf(kept, sizeof(kept), "%s", file);
+	} else {
+		log_err("restore: state file %s is corrupt (line %d: %s); kept as %s, starting "
+			"without it", file, jerr->line, jerr->text, kept);
+	}
+	json_array_append_new(restore_report, json_pack("{s:s, s:s, s:s}", "file", file,
+		"outcome", jerr->text, "kept_as", kept));
+}
+
 static void restore_file(const char *file, const char *what)
 {
 	json_error_t jerr;
@@ -235,6 +288,10 @@ static void restore_file(const char *file, const char *what)
 	if (root == NULL) {
 		if (access(file, F_OK) != 0)
 			return; /* first start */
+		if (enabled && strcmp(file, path) == 0) {
+			keep_corrupt(file, &jerr);
+			return;
+		}
 		log_err("restore: %s %s is unreadable or corrupt (%s:%d: %s); starting without it",
 			what, file, file, jerr.line, jerr.text);
 		json_array_append_new(restore_report, json_pack("{s:s, s:s}", "file", file,
@@ -246,8 +303,14 @@ static void restore_file(const char *file, const char *what)
 	json_decref(root);
 }
 
-void state_restore(const char *devices_file)
+bool state_restoring(void)
 {
+	return restoring > 0;
+}
+
+void state_restore(const char *devices_file, void (*done)(void))
+{
+	restored = done;
 	/* restoring counts what is queued so far; the guard stops state_save
 	 * from writing a half-restored state in between */
 	restoring++;
@@ -265,5 +328,7 @@ json_t *state_status(void)
 
 	if (last_error)
 		json_object_set_new(s, "write_error", json_string(strerror(last_error)));
+	if (*unavailable)
+		json_object_set_new(s, "unavailable", json_string(unavailable));
 	return s;
 }
