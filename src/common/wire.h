@@ -86,8 +86,15 @@ struct hpd_mp_msg {
 		char arg[HPD_DEVARGS_MAX + 1];
 		/* ACK: why it failed, the driver's own words */
 		char reason[HPD_REASON_MAX + 1];
-		/* JOIN_REQ: member name; JOIN_REP: primary pid in h.pid */
+		/* JOIN_REQ: member name; JOIN_REP: primary pid in h.pid, or a
+		 * refusal's reason in reason */
 		char name[HPD_NAME_MAX + 1];
+		/* JOIN_REQ: the name, then the DPDK the member runs (its
+		 * rte_version()): every process of a group must run the same */
+		struct {
+			char name[HPD_NAME_MAX + 1];
+			char dpdk[HPD_NAME_MAX + 1];
+		} join;
 	} u;
 } __attribute__((packed));
 

@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_version.h>
 
 #include "local.h"
 #include "ports.h"
@@ -34,6 +35,17 @@ static uint32_t own_magic(void)
 	return HPD_MP_MAGIC;
 }
 #endif
+
+const char *proto_dpdk_version(void)
+{
+#ifdef HPD_FAULT_HOOKS
+	const char *e = getenv("HOTPLUGD_DPDK_VERSION");
+
+	if (e)
+		return e;
+#endif
+	return rte_version();
+}
 
 void proto_msg_init(struct hpd_mp_msg *m, enum hpd_mp_type type, uint64_t seq)
 {
@@ -91,7 +103,8 @@ int proto_join(const char *name, unsigned flags, int timeout_ms)
 
 	proto_msg_init(&m, HPD_MP_JOIN_REQ, 0);
 	m.h.flags = (uint16_t)flags;
-	snprintf(m.u.name, sizeof(m.u.name), "%s", name);
+	snprintf(m.u.join.name, sizeof(m.u.join.name), "%s", name);
+	snprintf(m.u.join.dpdk, sizeof(m.u.join.dpdk), "%s", proto_dpdk_version());
 	fill(&out, HPD_MP_JOIN, &m);
 	if (rte_mp_request_sync(&out, &reply, &ts) != 0)
 		return -rte_errno;
@@ -103,9 +116,17 @@ int proto_join(const char *name, unsigned flags, int timeout_ms)
 	memset(&r, 0, sizeof(r));
 	memcpy(&r, reply.msgs[0].param, RTE_MIN((size_t)reply.msgs[0].len_param, sizeof(r)));
 	free(reply.msgs);
-	if (r.h.magic != HPD_MP_MAGIC || r.h.type != HPD_MP_JOIN_REP)
+	if (r.h.magic != own_magic() || r.h.type != HPD_MP_JOIN_REP) {
+		RTE_LOG(ERR, USER1, "hotplugd: the primary speaks hotplugd protocol 0x%08x, this "
+			"process 0x%08x: every process of a group must run the same hotplugd\n",
+			r.h.magic, own_magic());
 		return -EPROTO;
+	}
 	rc = r.h.rc;
+	if (rc < 0 && r.u.reason[0]) {
+		r.u.reason[sizeof(r.u.reason) - 1] = '\0';
+		RTE_LOG(ERR, USER1, "hotplugd: the primary refused this member: %s\n", r.u.reason);
+	}
 	return rc < 0 ? rc : r.h.pid;
 }
 

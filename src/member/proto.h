@@ -26,7 +26,13 @@ int proto_reply(const struct hpd_mp_msg *m, const char *peer);
 
 /* Register as a member (flags: HPD_JOIN_*): returns the primary's pid,
  * -ENOMSG when no hotplugd primary answered, or the primary's refusal. */
+/* The primary's pid, or a negative errno: -EPROTO when the primary refused
+ * this member (another hotplugd protocol or another DPDK); the reason,
+ * naming both sides, is logged. */
 int proto_join(const char *name, unsigned flags, int timeout_ms);
+/* This process's DPDK, as a join names it (test builds:
+ * HOTPLUGD_DPDK_VERSION pretends another). */
+const char *proto_dpdk_version(void);
 /* On the mp thread: confirm receipt of a request (RECEIVED), or answer a
  * ping. True if the message needs nothing more (a ping). */
 bool proto_answer_now(const struct hpd_mp_msg *m, bool pings);

@@ -197,17 +197,31 @@ def test_member_that_fails_its_rollback_is_fenced(group_factory):
 
 
 @needs_hooks
-def test_member_of_another_protocol_never_joins(group_factory):
-    """A member speaking another magic (another version) is never a member:
-    its join goes unanswered, it exits 1 saying so, the primary says why."""
+@pytest.mark.parametrize("other", ["protocol", "dpdk"])
+def test_member_of_another_version_is_refused_at_join(group_factory, other):
+    """A member of another hotplugd protocol (magic) or another DPDK build
+    never joins: the primary refuses it at once, both sides name both
+    versions, the member exits 1, and the group goes on."""
     g = group_factory(secondaries=0)
     from hpd import Proc
+    env = {"HOTPLUGD_MP_MAGIC": "0x48504439"} if other == "protocol" else \
+        {"HOTPLUGD_DPDK_VERSION": "DPDK 99.11.0"}
+    t = time.monotonic()
     with pytest.raises(RuntimeError) as e:
-        Proc(g, "secondary", env={"HOTPLUGD_MP_MAGIC": "0x48504439"})
+        Proc(g, "secondary", env=env)
+    took = time.monotonic() - t
     assert "exited with 1" in str(e.value), e.value
-    assert g.primary.call("ps")["members"] == [] or \
-        all(m["pid"] == g.primary.pid for m in g.primary.call("ps")["members"])
-    wait_for(lambda: "bad size or magic" in g.primary.logtext(), 5, "the primary's log line")
+    if other == "protocol":
+        words = ["protocol 0x48504432", "0x48504439"]
+    else:
+        words = ["DPDK 99.11.0", g.primary.call("status")["dpdk_version"]]
+    for w in words:  # the member says why, naming both sides
+        assert w in str(e.value), (w, str(e.value))
+    wait_for(lambda: all(w in g.primary.logtext() for w in words), 5, "the primary's reason")
+    assert "refused" in g.primary.logtext()
+    # refused at once, not after the join deadline ran out
+    assert took < 5, f"took {took:.1f} s"
+    assert [m for m in g.primary.call("ps")["members"] if m["role"] != "primary"] == []
     g.primary.call("attach", {"devargs": "net_null0"})  # the group works on
     g.assert_consistent(["net_null0"])
 

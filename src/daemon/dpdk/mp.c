@@ -14,6 +14,29 @@
 #include "mp.h"
 #include "proto.h"
 
+/*
+ * A join from a process of another hotplugd protocol: answered here, at
+ * once and in this version's own words (the header's layout is the one
+ * thing every version shares), so that it stops with a reason instead of
+ * waiting out its join deadline. It never becomes a member.
+ */
+static void refuse_join(const struct rte_mp_msg *msg, const void *peer)
+{
+	struct hpd_mp_msg rep;
+	uint32_t theirs = 0;
+
+	if (msg->len_param < (int)sizeof(theirs))
+		return;
+	memcpy(&theirs, msg->param, sizeof(theirs));
+	proto_msg_init(&rep, HPD_MP_JOIN_REP, 0);
+	rep.h.rc = -EPROTO;
+	snprintf(rep.u.reason, sizeof(rep.u.reason), "the primary speaks hotplugd protocol "
+		 "0x%08x, the member 0x%08x: every process of a group must run the same "
+		 "hotplugd", HPD_MP_MAGIC, theirs);
+	log_err("refused a join: %s", rep.u.reason);
+	proto_reply(&rep, peer);
+}
+
 /* Runs on DPDK's mp thread: validate and hand over, nothing else. A
  * member confirms receipt here (proto_answer_now); pings are answered here
  * too, except in test builds with a ping fault set, where the loop answers. */
@@ -25,6 +48,8 @@ static int receive(const struct rte_mp_msg *msg, const void *peer, bool request)
 	if (proto_decode(msg, &m) != 0) {
 		log_warn("mp: dropping %s message of %d bytes (bad size or magic: mixed versions?)",
 			 msg->name, msg->len_param);
+		if (request)
+			refuse_join(msg, peer);
 		return 0;
 	}
 #ifdef HPD_FAULT_HOOKS

@@ -16,6 +16,7 @@
 #include "members.h"
 #include "mp.h"
 #include "pidfd.h"
+#include "proto.h"
 #include "roster.h"
 
 struct member_list members = TAILQ_HEAD_INITIALIZER(members);
@@ -53,7 +54,21 @@ static void on_join(const struct inbox_item *it)
 	struct hpd_mp_msg rep;
 
 	mp_msg_init(&rep, HPD_MP_JOIN_REP, 0);
-	rep.h.rc = members_join(m->h.pid, m->u.name, !(m->h.flags & HPD_JOIN_NO_SOCKET));
+	/* DPDK shares its memory layout between the processes of a group
+	 * without checking that they agree on it: a member of another DPDK
+	 * would misread every shared structure. */
+	if (strcmp(m->u.join.dpdk, proto_dpdk_version()) != 0) {
+		rep.h.rc = -EPROTO;
+		snprintf(rep.u.reason, sizeof(rep.u.reason), "the primary runs %s, the member "
+			 "%s: every process of a group must run the same DPDK build",
+			 proto_dpdk_version(), m->u.join.dpdk[0] ? m->u.join.dpdk :
+			 "a DPDK it does not name (a hotplugd older than this check)");
+		log_err("refused the join of pid %d (%s): %s", m->h.pid, m->u.join.name,
+			rep.u.reason);
+	} else {
+		rep.h.rc = members_join(m->h.pid, m->u.join.name,
+					!(m->h.flags & HPD_JOIN_NO_SOCKET));
+	}
 	if (it->is_request && mp_join_reply(&rep, it->peer) != 0)
 		log_err("join reply to %d failed", m->h.pid);
 }
