@@ -46,7 +46,7 @@ MUTATIONS = [
      "test_faults.py -k frozen_member_is_fenced_quickly"),
     ("no-rollback-fence", "a member that failed its rollback is kept",
      "src/daemon/group/engine.c",
-     'members_fence(op->acks[i].pid, "rollback failed in this member");',
+     'fence(op, op->acks[i].pid, "rollback failed in this member");',
      "(void)0;",
      "test_guarantees.py -k fails_its_rollback"),
     ("exit-0-without-primary", "a secondary whose primary died exits 0 (no restart)",
@@ -94,7 +94,7 @@ MUTATIONS = [
      "test_guarantees.py -k backpressure"),
     ("no-admin-check", "readers may change devices",
      "src/daemon/api/api.c",
-     "if (uid == 0 || uid == geteuid() || in_group(uid, gid, admin_gid))",
+     "if (uid == 0 || uid == geteuid() || in_group(gid, groups, ngroups, admin_gid))",
      "if (1)",
      "test_access.py -k reader_lists_but_cannot_attach"),
 ]
@@ -178,6 +178,7 @@ def main():
             path = find_file(tree, rel, anchor)
             if path is None:
                 results.append((name, "STALE", "anchor not found exactly once"))
+                print(f"  {name:24} STALE   anchor not found exactly once", flush=True)
                 continue
             orig = open(path).read()
             with open(path, "w") as f:
@@ -186,6 +187,7 @@ def main():
                 b = sh(["ninja", "-C", build], capture_output=True, text=True)
                 if b.returncode:
                     results.append((name, "STALE", "does not build"))
+                    print(f"  {name:24} STALE   does not build", flush=True)
                     continue
                 rc, tail, secs = run_tests(tree, build, sel)
                 results.append((name, "caught" if rc else "MISSED",
