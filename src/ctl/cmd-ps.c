@@ -7,33 +7,39 @@
 static const char *ago(json_t *t, char *buf, size_t len)
 {
 	struct timespec now;
+	char d[32];
 
 	if (!json_is_number(t))
 		return "-";
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(buf, len, "%.1fs ago", now.tv_sec + now.tv_nsec / 1e9 - json_number_value(t));
+	snprintf(buf, len, "%s ago", ctl_duration(now.tv_sec + now.tv_nsec / 1e9 -
+						  json_number_value(t), d, sizeof(d)));
 	return buf;
 }
 
-static void table(json_t *res)
+static int table(const struct ctl *ctl, json_t *res)
 {
+	static const struct ctl_column cols[] = {
+		{"PID", true}, {"ROLE"}, {"NAME"}, {"STATE"}, {"LAST CONTACT"}, {"SOCKET"}, {NULL},
+	};
+	struct ctl_table *t = ctl_table_new(ctl, cols);
 	json_t *m;
 	size_t i;
-	char buf[32];
+	char buf[48];
 
-	printf("%-8s %-10s %-22s %-13s %-14s %s\n", "PID", "ROLE", "NAME", "STATE",
-	       "LAST CONTACT", "SOCKET");
-	json_array_foreach(json_object_get(res, "members"), i, m)
-		printf("%-8lld %-10s %-22s %-13s %-14s %s%s\n",
-		       (long long)json_integer_value(json_object_get(m, "pid")),
-		       json_string_value(json_object_get(m, "role")),
-		       json_string_value(json_object_get(m, "name")),
-		       json_string_value(json_object_get(m, "state")),
-		       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
-		       json_is_string(json_object_get(m, "socket")) ?
-		       json_string_value(json_object_get(m, "socket")) : "- (library member)",
-		       json_is_false(json_object_get(m, "socket_found")) ?
-		       " (missing: another --runtime-dir?)" : "");
+	json_array_foreach(json_object_get(res, "members"), i, m) {
+		ctl_table_row(t);
+		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(m, "pid")));
+		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "role")));
+		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "name")));
+		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "state")));
+		ctl_table_cell(t, "%s", ago(json_object_get(m, "last_contact"), buf, sizeof(buf)));
+		ctl_table_cell(t, "%s%s", json_is_string(json_object_get(m, "socket")) ?
+			       json_string_value(json_object_get(m, "socket")) : "- (library member)",
+			       json_is_false(json_object_get(m, "socket_found")) ?
+			       " (missing: another --runtime-dir?)" : "");
+	}
+	return ctl_table_print(t);
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

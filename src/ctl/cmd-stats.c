@@ -3,27 +3,34 @@
 
 #include "hpctl.h"
 
-static void table(json_t *res)
+static int table(const struct ctl *ctl, json_t *res)
 {
-	json_t *p, *dp;
+	static const struct ctl_column cols[] = {
+		{"PORT", true}, {"NAME"}, {"POLLED"}, {"READY"}, {"RX", true}, {"TX", true},
+		{"DROP", true}, {NULL},
+	};
+	struct ctl_table *t;
+	json_t *p, *dp = json_object_get(res, "datapath");
 	size_t i;
 
-	dp = json_object_get(res, "datapath");
-	printf("data path: %s, %lld worker(s), ports %s\n",
-	       json_string_value(json_object_get(dp, "mode")),
-	       (long long)json_integer_value(json_object_get(dp, "workers")),
-	       json_string_value(json_object_get(dp, "ports")));
-	printf("%-5s %-20s %-7s %-6s %14s %14s %12s\n", "PORT", "NAME", "POLLED", "READY",
-	       "RX", "TX", "DROP");
-	json_array_foreach(json_object_get(res, "ports"), i, p)
-		printf("%-5lld %-20s %-7s %-6s %14lld %14lld %12lld\n",
-		       (long long)json_integer_value(json_object_get(p, "port")),
-		       json_string_value(json_object_get(p, "name")),
-		       json_is_true(json_object_get(p, "polled")) ? "yes" : "no",
-		       json_is_true(json_object_get(p, "ready")) ? "yes" : "no",
-		       (long long)json_integer_value(json_object_get(p, "rx")),
-		       (long long)json_integer_value(json_object_get(p, "tx")),
-		       (long long)json_integer_value(json_object_get(p, "drop")));
+	/* a heading too: --no-legend leaves only the rows, for scripts */
+	if (!ctl->no_legend)
+		printf("data path: %s, %lld worker(s), ports %s\n",
+		       json_string_value(json_object_get(dp, "mode")),
+		       (long long)json_integer_value(json_object_get(dp, "workers")),
+		       json_string_value(json_object_get(dp, "ports")));
+	t = ctl_table_new(ctl, cols);
+	json_array_foreach(json_object_get(res, "ports"), i, p) {
+		ctl_table_row(t);
+		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(p, "port")));
+		ctl_table_cell(t, "%s", json_string_value(json_object_get(p, "name")));
+		ctl_table_cell(t, "%s", json_is_true(json_object_get(p, "polled")) ? "yes" : "no");
+		ctl_table_cell(t, "%s", json_is_true(json_object_get(p, "ready")) ? "yes" : "no");
+		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(p, "rx")));
+		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(p, "tx")));
+		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(p, "drop")));
+	}
+	return ctl_table_print(t);
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)
