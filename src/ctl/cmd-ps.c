@@ -4,8 +4,9 @@
 
 #include "hpctl.h"
 
-static const char *ago(json_t *t, char *buf, size_t len)
+static const char *ago(json_t *m, char *buf, size_t len)
 {
+	json_t *t = json_object_get(m, "last_contact");
 	struct timespec now;
 	char d[32];
 
@@ -17,29 +18,24 @@ static const char *ago(json_t *t, char *buf, size_t len)
 	return buf;
 }
 
+static const char *socket_cell(json_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", json_is_string(json_object_get(m, "socket")) ?
+		 json_string_value(json_object_get(m, "socket")) : "- (library member)",
+		 json_is_false(json_object_get(m, "socket_found")) ?
+		 " (missing: another --runtime-dir?)" : "");
+	return buf;
+}
+
 static int table(const struct ctl *ctl, json_t *res)
 {
 	static const struct ctl_column cols[] = {
-		{"PID", true}, {"ROLE"}, {"NAME"}, {"STATE"}, {"LAST CONTACT"}, {"SOCKET"}, {NULL},
+		{"PID", true, "pid"}, {"ROLE", .key = "role"}, {"NAME", .key = "name"},
+		{"STATE", .key = "state"}, {"LAST CONTACT", .cell = ago},
+		{"SOCKET", .cell = socket_cell}, {NULL},
 	};
-	struct ctl_table *t = ctl_table_new(ctl, cols);
-	json_t *m;
-	size_t i;
-	char buf[48];
 
-	json_array_foreach(json_object_get(res, "members"), i, m) {
-		ctl_table_row(t);
-		ctl_table_cell(t, "%lld", (long long)json_integer_value(json_object_get(m, "pid")));
-		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "role")));
-		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "name")));
-		ctl_table_cell(t, "%s", json_string_value(json_object_get(m, "state")));
-		ctl_table_cell(t, "%s", ago(json_object_get(m, "last_contact"), buf, sizeof(buf)));
-		ctl_table_cell(t, "%s%s", json_is_string(json_object_get(m, "socket")) ?
-			       json_string_value(json_object_get(m, "socket")) : "- (library member)",
-			       json_is_false(json_object_get(m, "socket_found")) ?
-			       " (missing: another --runtime-dir?)" : "");
-	}
-	return ctl_table_print(t);
+	return ctl_table_rows(ctl, cols, json_object_get(res, "members"));
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

@@ -45,13 +45,32 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= m && strcmp(s + n - m, tail) == 0;
 }
 
+static void value_text(const char *key, json_t *v, char *buf, size_t len);
+
+/* buf += sep (unless first) + v's word; false once buf is full. */
+static bool append(char *buf, size_t len, bool first, char sep, const char *key, json_t *v)
+{
+	size_t used = strlen(buf);
+
+	if (used + 2 >= len)
+		return false;
+	if (!first)
+		buf[used++] = sep;
+	value_text(key, v, buf + used, len - used);
+	return true;
+}
+
 /* One value as a word: durations by their key's unit, reals rounded,
- * arrays comma-separated ("none" when empty). */
+ * arrays comma-separated ("none" when empty), objects in an array by
+ * their values, space-separated. */
 static void value_text(const char *key, json_t *v, char *buf, size_t len)
 {
-	size_t used = 0, i;
+	const char *k;
+	bool first = true;
 	json_t *e;
+	size_t i;
 
+	buf[0] = '\0';
 	switch (json_typeof(v)) {
 	case JSON_STRING: snprintf(buf, len, "%s", json_string_value(v)); break;
 	case JSON_INTEGER:
@@ -69,31 +88,29 @@ static void value_text(const char *key, json_t *v, char *buf, size_t len)
 	case JSON_FALSE: snprintf(buf, len, "no"); break;
 	case JSON_NULL: snprintf(buf, len, "-"); break;
 	case JSON_ARRAY:
-		snprintf(buf, len, "%s", json_array_size(v) ? "" : "none");
-		json_array_foreach(v, i, e) {
-			used = strlen(buf);
-			if (used + 2 >= len)
+		if (json_array_size(v) == 0)
+			snprintf(buf, len, "none");
+		json_array_foreach(v, i, e)
+			if (!append(buf, len, i == 0, ',', key, e))
 				break;
-			if (i)
-				buf[used++] = ',';
-			value_text(key, e, buf + used, len - used);
-		}
 		break;
-	case JSON_OBJECT: { /* inside an array: its values, space-separated */
-		const char *k;
-
-		buf[0] = '\0';
+	case JSON_OBJECT:
 		json_object_foreach(v, k, e) {
-			used = strlen(buf);
-			if (used + 2 >= len)
+			if (!append(buf, len, first, ' ', k, e))
 				break;
-			if (used)
-				buf[used++] = ' ';
-			value_text(k, e, buf + used, len - used);
+			first = false;
 		}
 		break;
 	}
-	}
+}
+
+const char *ctl_value(const char *key, json_t *v, char *buf, size_t len)
+{
+	if (v == NULL)
+		snprintf(buf, len, "-");
+	else
+		value_text(key, v, buf, len);
+	return buf;
 }
 
 static void flatten(const char *prefix, json_t *obj, ctl_field_cb cb, void *arg)

@@ -48,6 +48,8 @@ const char *ctl_duration(double seconds, char *buf, size_t len);
 /* Every field of an object as (key, word): nested objects flattened to
  * dotted keys, durations rounded by the unit of their key (uptime, *_s,
  * *_ms), booleans yes/no, arrays comma-separated. */
+/* One field's word, as ctl_fields() gives it ("-" when absent). */
+const char *ctl_value(const char *key, json_t *v, char *buf, size_t len);
 typedef void (*ctl_field_cb)(const char *key, const char *value, void *arg);
 void ctl_fields(json_t *obj, ctl_field_cb cb, void *arg);
 
@@ -57,7 +59,12 @@ void ctl_fields(json_t *obj, ctl_field_cb cb, void *arg);
 struct ctl_column {
 	const char *name;
 	bool right; /* numbers */
+	const char *key; /* ctl_table_rows(): the row's field, as ctl_value() words it */
+	/* or a cell of the command's own making */
+	const char *(*cell)(json_t *row, char *buf, size_t len);
 };
+/* A table of one row per object of rows; 0 or -errno. */
+int ctl_table_rows(const struct ctl *ctl, const struct ctl_column *cols, json_t *rows);
 struct ctl_table;
 struct ctl_table *ctl_table_new(const struct ctl *ctl, const struct ctl_column *cols);
 void ctl_table_row(struct ctl_table *t);

@@ -74,3 +74,22 @@ int ctl_table_print(struct ctl_table *t)
 	free(t);
 	return rc;
 }
+
+int ctl_table_rows(const struct ctl *ctl, const struct ctl_column *cols, json_t *rows)
+{
+	struct ctl_table *t = ctl_table_new(ctl, cols);
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		ctl_table_row(t);
+		for (const struct ctl_column *c = cols; c->name; c++) {
+			char buf[512];
+
+			ctl_table_cell(t, "%s", c->cell ? c->cell(row, buf, sizeof(buf)) :
+				       ctl_value(c->key, json_object_get(row, c->key), buf,
+						 sizeof(buf)));
+		}
+	}
+	return ctl_table_print(t);
+}

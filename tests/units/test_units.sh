@@ -620,20 +620,10 @@ else
 		"${h[@]}" attach net_null0 >/dev/null && "${h[@]}" attach net_ring0 >/dev/null &&
 			"${h[@]}" start net_null0 >/dev/null ||
 			fail "completion: cannot set up net_null0 (started) and net_ring0 (stopped)"
-		# complete WORD... CURRENT: COMPREPLY, sorted, one line
-		complete_words() {
-			bash --norc --noprofile -c '
-				source "$1"; shift
-				COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-				COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-				_hpctl
-				printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
-				_ "$top/contrib/bash-completion/hpctl" "$@"
-		}
 		expect_completion() { # EXPECTED WORD... CURRENT
 			local want=$1 got
 			shift
-			got=$(complete_words "$@")
+			got=$(completion_of "$@")
 			got=${got% }
 			if [[ $got == "$want" ]]; then
 				ok "completion: hpctl ${*:2} -> $want"
