@@ -15,7 +15,7 @@ say() { printf '[setup] %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "setup.sh: must run as root (hugepages, apt)" >&2; exit 1; }
 
 pkgs=(build-essential meson ninja-build pkg-config
-      libdpdk-dev dpdk libevent-dev libjansson-dev libsystemd-dev
+      libdpdk-dev dpdk libevent-dev libjansson-dev libsystemd-dev libsmartcols-dev
       iproute2 procps python3 python3-pytest scdoc systemd)
 # --test: what the test suite needs besides (fuzzing, completion checks)
 for arg in "$@"; do

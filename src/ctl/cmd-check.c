@@ -102,7 +102,7 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 				      (json_int_t)json_array_size(json_object_get(primary, "ports")),
 				      "divergences", out);
 
-		ctl_print_json(r);
+		ctl_print_json(ctl, r);
 		json_decref(r);
 	} else if (json_array_size(out) == 0) {
 		printf("consistent: %zu members agree with the primary on %zu devices", nmembers,

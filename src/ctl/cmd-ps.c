@@ -4,36 +4,38 @@
 
 #include "hpctl.h"
 
-static const char *ago(json_t *t, char *buf, size_t len)
+static const char *ago(json_t *m, char *buf, size_t len)
 {
+	json_t *t = json_object_get(m, "last_contact");
 	struct timespec now;
+	char d[32];
 
 	if (!json_is_number(t))
 		return "-";
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(buf, len, "%.1fs ago", now.tv_sec + now.tv_nsec / 1e9 - json_number_value(t));
+	snprintf(buf, len, "%s ago", ctl_duration(now.tv_sec + now.tv_nsec / 1e9 -
+						  json_number_value(t), d, sizeof(d)));
 	return buf;
 }
 
-static void table(json_t *res)
+static const char *socket_cell(json_t *m, char *buf, size_t len)
 {
-	json_t *m;
-	size_t i;
-	char buf[32];
+	snprintf(buf, len, "%s%s", json_is_string(json_object_get(m, "socket")) ?
+		 json_string_value(json_object_get(m, "socket")) : "- (library member)",
+		 json_is_false(json_object_get(m, "socket_found")) ?
+		 " (missing: another --runtime-dir?)" : "");
+	return buf;
+}
 
-	printf("%-8s %-10s %-22s %-13s %-14s %s\n", "PID", "ROLE", "NAME", "STATE",
-	       "LAST CONTACT", "SOCKET");
-	json_array_foreach(json_object_get(res, "members"), i, m)
-		printf("%-8lld %-10s %-22s %-13s %-14s %s%s\n",
-		       (long long)json_integer_value(json_object_get(m, "pid")),
-		       json_string_value(json_object_get(m, "role")),
-		       json_string_value(json_object_get(m, "name")),
-		       json_string_value(json_object_get(m, "state")),
-		       ago(json_object_get(m, "last_contact"), buf, sizeof(buf)),
-		       json_is_string(json_object_get(m, "socket")) ?
-		       json_string_value(json_object_get(m, "socket")) : "- (library member)",
-		       json_is_false(json_object_get(m, "socket_found")) ?
-		       " (missing: another --runtime-dir?)" : "");
+static int table(const struct ctl *ctl, json_t *res)
+{
+	static const struct ctl_column cols[] = {
+		{"PID", true, "pid"}, {"ROLE", .key = "role"}, {"NAME", .key = "name"},
+		{"STATE", .key = "state"}, {"LAST CONTACT", .cell = ago},
+		{"SOCKET", .cell = socket_cell}, {NULL},
+	};
+
+	return ctl_table_rows(ctl, cols, json_object_get(res, "members"));
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

@@ -3,27 +3,22 @@
 
 #include "hpctl.h"
 
-static void table(json_t *res)
+static int table(const struct ctl *ctl, json_t *res)
 {
-	json_t *p, *dp;
-	size_t i;
+	static const struct ctl_column cols[] = {
+		{"PORT", true, "port"}, {"NAME", .key = "name"}, {"POLLED", .key = "polled"},
+		{"READY", .key = "ready"}, {"RX", true, "rx"}, {"TX", true, "tx"},
+		{"DROP", true, "drop"}, {NULL},
+	};
+	json_t *dp = json_object_get(res, "datapath");
 
-	dp = json_object_get(res, "datapath");
-	printf("data path: %s, %lld worker(s), ports %s\n",
-	       json_string_value(json_object_get(dp, "mode")),
-	       (long long)json_integer_value(json_object_get(dp, "workers")),
-	       json_string_value(json_object_get(dp, "ports")));
-	printf("%-5s %-20s %-7s %-6s %14s %14s %12s\n", "PORT", "NAME", "POLLED", "READY",
-	       "RX", "TX", "DROP");
-	json_array_foreach(json_object_get(res, "ports"), i, p)
-		printf("%-5lld %-20s %-7s %-6s %14lld %14lld %12lld\n",
-		       (long long)json_integer_value(json_object_get(p, "port")),
-		       json_string_value(json_object_get(p, "name")),
-		       json_is_true(json_object_get(p, "polled")) ? "yes" : "no",
-		       json_is_true(json_object_get(p, "ready")) ? "yes" : "no",
-		       (long long)json_integer_value(json_object_get(p, "rx")),
-		       (long long)json_integer_value(json_object_get(p, "tx")),
-		       (long long)json_integer_value(json_object_get(p, "drop")));
+	/* a heading too: --no-legend leaves only the rows, for scripts */
+	if (!ctl->no_legend)
+		printf("data path: %s, %lld worker(s), ports %s\n",
+		       json_string_value(json_object_get(dp, "mode")),
+		       (long long)json_integer_value(json_object_get(dp, "workers")),
+		       json_string_value(json_object_get(dp, "ports")));
+	return ctl_table_rows(ctl, cols, json_object_get(res, "ports"));
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "hpctl.h"
 
-static void table(json_t *res)
+static void row(const char *key, const char *value, void *t)
 {
-	json_t *v;
-	const char *k;
+	ctl_table_row(t);
+	ctl_table_cell(t, "%s", key);
+	ctl_table_cell(t, "%s", value);
+}
 
-	json_object_foreach(res, k, v) {
-		char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+/* One field a line, values rounded for a reader (uptime 12.1s, not
+ * 12.085772888999999), nested objects as dotted keys. */
+static int table(const struct ctl *ctl, json_t *res)
+{
+	static const struct ctl_column cols[] = {{"FIELD"}, {"VALUE"}, {NULL}};
+	struct ctl ctl_nolegend = *ctl;
+	struct ctl_table *t;
 
-		printf("%-20s %s\n", k, s ? s : json_string_value(v));
-		free(s);
-	}
+	ctl_nolegend.no_legend = true; /* the keys say what each line is */
+	t = ctl_table_new(&ctl_nolegend, cols);
+	ctl_fields(res, row, t);
+	return ctl_table_print(t);
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)

@@ -7,24 +7,27 @@
 
 #include "hpctl.h"
 
+static void word(const char *key, const char *value, void *arg)
+{
+	(void)arg;
+	if (strcmp(key, "event") == 0 || strcmp(key, "time") == 0)
+		return;
+	/* a value with blanks quoted, so that each word is one key=value */
+	printf(strpbrk(value, " \t\"") || !*value ? " %s=\"%s\"" : " %s=%s", key, value);
+}
+
+/* One form for every event: time, name, then its fields as key=value
+ * words (nested objects as dotted keys: origin.comm=hpctl). */
 static void print_event(json_t *p)
 {
-	const char *k;
-	json_t *v;
-	time_t t = (time_t)json_number_value(json_object_get(p, "time"));
+	double when = json_number_value(json_object_get(p, "time"));
+	time_t t = (time_t)when;
 	char ts[32];
 
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-	printf("%s %-20s", ts, json_string_value(json_object_get(p, "event")));
-	json_object_foreach(p, k, v) {
-		char *s;
-
-		if (!strcmp(k, "event") || !strcmp(k, "time"))
-			continue;
-		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		printf(" %s=%s", k, s ? s : "?");
-		free(s);
-	}
+	printf("%s.%03d %s", ts, (int)((when - (double)t) * 1000),
+	       json_string_value(json_object_get(p, "event")));
+	ctl_fields(p, word, NULL);
 	printf("\n");
 }
 
@@ -50,7 +53,7 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 			json_t *p = json_object_get(msg, "params");
 
 			if (ctl->json)
-				ctl_print_json(p);
+				ctl_print_json(ctl, p);
 			else
 				print_event(p);
 			seen++;

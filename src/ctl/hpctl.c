@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET] [--json] COMMAND [ARGS]
+ * hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET] [--json[=pretty]]
+ *       [--no-legend] COMMAND [ARGS]: options anywhere on the line (getopt
+ *       permutes), "--" ends them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,8 +23,10 @@ static const struct cmd_entry *const cmd_table[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET] [--json]\n"
-		   "             [-t MS] COMMAND [ARGS]\ncommands:\n");
+	fprintf(f, "usage: hpctl [--file-prefix P] [-r DIR] [--pid PID | -s SOCKET]\n"
+		   "             [--json[=pretty]] [--no-legend] [-t MS] COMMAND [ARGS]\n"
+		   "options may also follow the command; --json=pretty indents,\n"
+		   "--no-legend leaves out the tables' headings\ncommands:\n");
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
 		fprintf(f, "  %-7s %-16s %s\n", (*c)->name, (*c)->usage, (*c)->help);
 	fprintf(f, "exit status: 0 ok, 1 the operation failed, 2 usage, 3 cannot reach "
@@ -43,14 +47,6 @@ int ctl_number(const char *s, long min, long max, const char *what, long *out)
 	}
 	*out = v;
 	return EXIT_OK;
-}
-
-void ctl_print_json(const json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT);
-
-	printf("%s\n", s ? s : "null");
-	free(s);
 }
 
 int ctl_connect(struct ctl *ctl, const char *path)
@@ -82,7 +78,7 @@ int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **resul
 	err = json_object_get(resp, "error");
 	if (err) {
 		if (ctl->json)
-			ctl_print_json(err);
+			ctl_print_json(ctl, err);
 		fprintf(stderr, "hpctl: %s failed: %s\n", method,
 			json_string_value(json_object_get(err, "message")));
 		json_decref(resp);
@@ -93,7 +89,8 @@ int ctl_call(struct ctl *ctl, const char *method, json_t *params, json_t **resul
 	return EXIT_OK;
 }
 
-int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result))
+int ctl_show(struct ctl *ctl, const char *method,
+	     int (*table)(const struct ctl *ctl, json_t *result))
 {
 	json_t *res;
 	int rc = ctl_call(ctl, method, NULL, &res);
@@ -101,11 +98,11 @@ int ctl_show(struct ctl *ctl, const char *method, void (*table)(json_t *result))
 	if (rc)
 		return rc;
 	if (ctl->json)
-		ctl_print_json(res);
-	else
-		table(res);
+		ctl_print_json(ctl, res);
+	else if ((rc = table(ctl, res)) != 0)
+		fprintf(stderr, "hpctl: %s: cannot print the answer: %s\n", method, strerror(-rc));
 	json_decref(res);
-	return EXIT_OK;
+	return rc ? EXIT_FAILED : EXIT_OK;
 }
 
 /* What else the change did: members fenced, a record not written. */
@@ -133,7 +130,7 @@ int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 	if (rc)
 		return rc;
 	if (ctl->json) {
-		ctl_print_json(res);
+		ctl_print_json(ctl, res);
 	} else {
 		json_t *port = json_object_get(res, "port");
 
@@ -146,6 +143,21 @@ int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 	}
 	json_decref(res);
 	return EXIT_OK;
+}
+
+static void unknown_command(const char *word)
+{
+	const char *names[sizeof(cmd_table) / sizeof(cmd_table[0])], *near;
+	size_t n = 0;
+
+	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
+		names[n++] = (*c)->name;
+	names[n] = NULL;
+	near = ctl_suggest(word, names);
+	fprintf(stderr, "hpctl: unknown command '%s'", word);
+	if (near)
+		fprintf(stderr, "; did you mean '%s'?", near);
+	fprintf(stderr, " (hpctl --help lists them)\n");
 }
 
 /* --pid: a secondary's socket is named after its pid; the primary's is
@@ -178,13 +190,14 @@ static int socket_for_pid(struct ctl *ctl, int pid)
 
 int main(int argc, char **argv)
 {
-	enum { O_PREFIX = 256, O_PID, O_JSON };
+	enum { O_PREFIX = 256, O_PID, O_JSON, O_NOLEGEND };
 	static const struct option opts[] = {
 		{"file-prefix", required_argument, NULL, O_PREFIX},
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"pid", required_argument, NULL, O_PID},
 		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, O_JSON},
+		{"json", optional_argument, NULL, O_JSON},
+		{"no-legend", no_argument, NULL, O_NOLEGEND},
 		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -197,7 +210,8 @@ int main(int argc, char **argv)
 	long n;
 
 	ctl.client.fd = -1;
-	while ((opt = getopt_long(argc, argv, "+r:s:t:hV", opts, NULL)) != -1) {
+	/* no "+": options after the command too (hpctl list --json) */
+	while ((opt = getopt_long(argc, argv, "r:s:t:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_PREFIX: prefix = optarg; break;
 		case 'r': rundir = optarg; break;
@@ -207,7 +221,16 @@ int main(int argc, char **argv)
 			pid = (int)n;
 			break;
 		case 's': sock = optarg; break;
-		case O_JSON: ctl.json = true; break;
+		case O_JSON:
+			if (optarg && strcmp(optarg, "pretty") != 0) {
+				fprintf(stderr, "hpctl: --json takes no value or =pretty, not "
+					"\"%s\"\n", optarg);
+				return EXIT_USAGE;
+			}
+			ctl.json = true;
+			ctl.json_pretty = optarg != NULL;
+			break;
+		case O_NOLEGEND: ctl.no_legend = true; break;
 		case 't':
 			if (ctl_number(optarg, 1, 86400000, "--timeout", &n))
 				return EXIT_USAGE;
@@ -230,7 +253,7 @@ int main(int argc, char **argv)
 		if (*c)
 			fprintf(stderr, "usage: hpctl %s %s\n", (*c)->name, (*c)->usage);
 		else
-			fprintf(stderr, "hpctl: unknown command %s\n", argv[optind]);
+			unknown_command(argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {

@@ -16,6 +16,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [EAL options] -- [options]\n"
+		"       %s --help | --version\n"
 		"  -r, --runtime-dir DIR     control sockets under DIR/<file-prefix>/\n"
 		"                            (default /run/hotplugd for root)\n"
 		"  -s, --socket PATH         this process's control socket\n"
@@ -44,7 +45,7 @@ static void usage(FILE *f, const char *prog)
 		"                            (io: forward between port pairs; rxonly: count)\n"
 		"      --worker-ports P,...  ports the worker uses (name patterns, default *)\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
-		"  -h, --help, -V, --version\n", prog);
+		"  -h, --help, -V, --version (also before --)\n", prog, prog);
 }
 
 static int parse_int(const char *s, int min, int max, const char *what)
@@ -158,6 +159,12 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 	}
 }
 
+static bool is_help_or_version(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0 ||
+	       strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0;
+}
+
 int options_parse(int argc, char **argv, bool console_default, struct cli_options *cli)
 {
 	int ours;
@@ -169,6 +176,14 @@ int options_parse(int argc, char **argv, bool console_default, struct cli_option
 		.idle_timeout_ms = 60000, .read_group = "hotplugd", .admin_group = "hotplugd-admin",
 	};
 	/* an option of ours that needs no EAL: take it out before parsing */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (is_help_or_version(argv[i])) {
+			/* what every command answers: before the EAL sees
+			 * them (its own -h prints EAL usage, -V is unknown) */
+			char *only[] = {argv[0], argv[i], NULL};
+
+			parse_options(2, only, cli);
+		}
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--print-eal-args") == 0) {
 			cli->print_eal_args = true;

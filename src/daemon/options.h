@@ -20,7 +20,8 @@ struct cli_options {
 /* Defaults into hpd.opt, then our options (those after "--"; and
  * --print-eal-args anywhere, taken out of argv). Returns how many
  * arguments are the EAL's. Exits with status 2 on a bad option, 0 after
- * --help or --version. */
+ * --help or --version, which are also ours before "--" (nothing for the
+ * EAL to do). */
 int options_parse(int argc, char **argv, bool console_default, struct cli_options *cli);
 
 #endif

@@ -553,6 +553,33 @@ for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u) \
 	grep -q -- "\*$o\*" "$top/docs/man/hpctl.8.scd" || missing+=" $o"
 done
 check "hpctl.8 documents every option and command of hpctl --help${missing:+ (missing:$missing)}" test -z "$missing"
+# The bash completion offers exactly hpctl's command table (--help lists
+# it) and every option of --help: they cannot drift apart.
+completion_of() { # WORD... CURRENT: what the completion offers, sorted, one line
+	bash --norc --noprofile -c '
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_hpctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+		_ "$top/contrib/bash-completion/hpctl" "$@"
+}
+want=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$help" | sort | tr '\n' ' ')
+got=$(completion_of hpctl "")
+check "completion: the commands of hpctl --help ($want), got ($got)" test "$got" = "$want"
+missing=
+offered=" $(completion_of hpctl --) "
+for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u); do
+	[[ $offered == *" $o "* ]] || missing+=" $o"
+done
+check "completion: every option of hpctl --help${missing:+ (missing:$missing)}" test -z "$missing"
+got=$(completion_of hpctl list --no)
+check "completion: an option after the command (hpctl list --no -> --no-legend, got $got)" \
+	test "$got" = "--no-legend "
+got=$(completion_of hpctl --json = "")
+check "completion: hpctl --json= -> pretty (got $got)" test "$got" = "pretty "
+got=$(completion_of hpctl --json = pretty "")
+check "completion: the commands after --json=pretty (got $got)" test "$got" = "$want"
 if command -v systemd-analyze >/dev/null && command -v man >/dev/null && [[ -s $mandir/hotplugd.8 ]]; then
 	out=$(cd "$tmp/units" && MANPATH=$tmp/man systemd-analyze verify --man=yes ./hotplugd.service 2>&1)
 	check "units: Documentation= man pages resolve${out:+ ($out)}" test -z "$out"
@@ -593,20 +620,10 @@ else
 		"${h[@]}" attach net_null0 >/dev/null && "${h[@]}" attach net_ring0 >/dev/null &&
 			"${h[@]}" start net_null0 >/dev/null ||
 			fail "completion: cannot set up net_null0 (started) and net_ring0 (stopped)"
-		# complete WORD... CURRENT: COMPREPLY, sorted, one line
-		complete_words() {
-			bash --norc --noprofile -c '
-				source "$1"; shift
-				COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-				COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-				_hpctl
-				printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
-				_ "$top/contrib/bash-completion/hpctl" "$@"
-		}
 		expect_completion() { # EXPECTED WORD... CURRENT
 			local want=$1 got
 			shift
-			got=$(complete_words "$@")
+			got=$(completion_of "$@")
 			got=${got% }
 			if [[ $got == "$want" ]]; then
 				ok "completion: hpctl ${*:2} -> $want"
@@ -614,7 +631,7 @@ else
 				fail "completion: hpctl ${*:2}: got '$got', want '$want'"
 			fi
 		}
-		expect_completion "attach check detach list ps start status stop watch" "$hpctl" ""
+		expect_completion "attach check detach list ps start stats status stop watch" "$hpctl" ""
 		expect_completion "--file-prefix" "$hpctl" --fi
 		expect_completion "$P" "$hpctl" -r "$run" --file-prefix "$P"
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""
@@ -622,6 +639,7 @@ else
 		expect_completion "net_null0" "$hpctl" -r "$run" --file-prefix = "$P" stop ""
 		expect_completion "$apid" "$hpctl" -r "$run" --file-prefix "$P" --pid ""
 		expect_completion "net_null0" "$hpctl" --json -r "$run" --file-prefix "$P" detach net_nu
+		expect_completion "net_null0 net_ring0" "$hpctl" detach --json -r "$run" --file-prefix "$P" ""
 		expect_completion "net_null" "$hpctl" -r "$run" --file-prefix "$P" attach net_nu
 		expect_completion "" "$hpctl" -r "$run" --file-prefix "$P" detach net_null0 ""
 
