@@ -7,6 +7,8 @@
 
 #include <event2/event.h>
 #include <rte_lcore.h>
+#include <rte_thread.h>
+#include <rte_version.h>
 
 #include "hotplugd.h"
 #include "log.h"
@@ -21,7 +23,43 @@ struct devjob {
 	char reason[HPD_REASON_MAX + 64];
 };
 
+/*
+ * DPDK's control-thread helper keeps the thread off the data-path lcores,
+ * like its own service threads. 23.11 removed rte_ctrl_thread_create
+ * (pthread-based) for rte_thread_create_control (rte_thread_t, since
+ * 23.07): one small shim, so that the rest reads the same for both.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 7, 0, 0)
+static rte_thread_t thread;
+
+static uint32_t run_thread(void *arg);
+
+static int thread_start(void)
+{
+	return rte_thread_create_control(&thread, "hpd-devjob", run_thread, NULL) ? -EAGAIN : 0;
+}
+
+static void thread_join(void)
+{
+	rte_thread_join(thread, NULL);
+}
+#else
 static pthread_t thread;
+
+static void *run_thread_pthread(void *arg);
+
+static int thread_start(void)
+{
+	int rc = rte_ctrl_thread_create(&thread, "hpd-devjob", NULL, run_thread_pthread, NULL);
+
+	return rc > 0 ? -rc : rc; /* documented negative; older releases gave pthread's */
+}
+
+static void thread_join(void)
+{
+	pthread_join(thread, NULL);
+}
+#endif
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static STAILQ_HEAD(, devjob) todo = STAILQ_HEAD_INITIALIZER(todo),
@@ -37,9 +75,8 @@ void devjob_on_busy(void (*begin)(void), void (*end)(void))
 	busy_end = end;
 }
 
-static void *run(void *unused)
+static void run(void)
 {
-	(void)unused;
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct devjob *j;
@@ -59,8 +96,23 @@ static void *run(void *unused)
 		event_active(completion, 0, 0); /* thread-safe: evthread is on */
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 7, 0, 0)
+static uint32_t run_thread(void *arg)
+{
+	(void)arg;
+	run();
+	return 0;
+}
+#else
+static void *run_thread_pthread(void *arg)
+{
+	(void)arg;
+	run();
 	return NULL;
 }
+#endif
 
 static void on_completion(evutil_socket_t fd, short what, void *unused)
 {
@@ -87,11 +139,7 @@ int devjob_init(struct event_base *base)
 	completion = event_new(base, -1, 0, on_completion, NULL);
 	if (completion == NULL)
 		return -ENOMEM;
-	/* DPDK's control-thread helper keeps the thread off the data-path
-	 * lcores, like its own service threads. */
-	if (rte_ctrl_thread_create(&thread, "hpd-devjob", NULL, run, NULL) != 0)
-		return -errno;
-	return 0;
+	return thread_start();
 }
 
 int devjob_fini(void)
@@ -108,7 +156,7 @@ int devjob_fini(void)
 		return -EBUSY;
 	}
 	if (completion) {
-		pthread_join(thread, NULL);
+		thread_join();
 		event_free(completion);
 	}
 	return 0;
