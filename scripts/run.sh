@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
 # The README's two commands: `scripts/run.sh demo` and `scripts/run.sh test`.
 # Both first run the idempotent set-up (packages, hugepages, build).
+#
+#   scripts/run.sh test [--dpdk PREFIX] [pytest args]
+#
+# --dpdk PREFIX: build and test against the DPDK installed in PREFIX
+# (scripts/dpdk-build.sh makes one) instead of Debian's, in build
+# directories of its own; the stages that need Debian's DPDK packages
+# (units, qemu) are left out unless HOTPLUGD_STAGES names them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in
 demo) bash "$top/scripts/setup.sh"; exec bash "$top/scripts/demo.sh" ;;
-test) shift; bash "$top/scripts/setup.sh" --test; exec bash "$top/scripts/test.sh" "$@" ;;
-*) echo "usage: $0 demo|test [pytest args]" >&2; exit 2 ;;
+test)
+  shift
+  if [ "${1:-}" = --dpdk ]; then
+    prefix=$(cd "${2:?--dpdk needs a PREFIX}" && pwd)
+    shift 2
+    pc=$(find "$prefix" -name libdpdk.pc -path '*pkgconfig*' -printf '%h\n' -quit)
+    [ -n "$pc" ] || { echo "run.sh: no libdpdk.pc under $prefix" >&2; exit 2; }
+    ver=$(PKG_CONFIG_PATH=$pc pkg-config --modversion libdpdk)
+    export PKG_CONFIG_PATH=$pc
+    export LD_LIBRARY_PATH=$(PKG_CONFIG_PATH=$pc pkg-config --variable=libdir libdpdk)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export HOTPLUGD_BUILDDIR=$top/build-dpdk-$ver HOTPLUGD_TEST_BUILDDIR=$top/build-test-dpdk-$ver
+    export HOTPLUGD_STAGES=${HOTPLUGD_STAGES:-unit integration sanitizers}
+    echo "run.sh: DPDK $ver from $prefix (builds in $HOTPLUGD_BUILDDIR)"
+  fi
+  bash "$top/scripts/setup.sh" --test
+  exec bash "$top/scripts/test.sh" "$@" ;;
+*) echo "usage: $0 demo|test [--dpdk PREFIX] [pytest args]" >&2; exit 2 ;;
 esac
