@@ -12,7 +12,8 @@
 # Only the drivers and libraries hotplugd and its tests use are built: the
 # PCI and vdev buses, the ring mempool, and the net drivers the tests
 # attach (null, ring, memif, af_packet, vhost, virtio, tap, bonding, pcap,
-# e1000). Prints the prefix on its last line.
+# e1000) or show refused (failsafe, crypto null). Prints the prefix on its
+# last line.
 set -euo pipefail
 src=${1:?usage: $0 SRC_DIR [PREFIX]}
 src=$(cd "$src" && pwd)
@@ -21,6 +22,9 @@ version=$(cat "$src/VERSION")
 prefix=${2:-/opt/dpdk/$version}
 build=${DPDK_BUILDDIR:-$src/build-hotplugd}
 say() { printf '[dpdk-build] %s\n' "$*"; }
+# Debian's python3 first: python3-pyelftools is installed for it, not for
+# another python3 that may come first on PATH
+export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
 [ "$(id -u)" = 0 ] || { echo "dpdk-build.sh: run as root (packages, $prefix)" >&2; exit 1; }
 pkgs=(build-essential meson ninja-build pkg-config python3-pyelftools libnuma-dev libpcap-dev)
@@ -35,14 +39,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 drivers=bus/pci,bus/vdev,mempool/ring,net/null,net/ring,net/memif,net/af_packet,net/vhost
-drivers+=,net/virtio,net/tap,net/bonding,net/pcap,net/e1000
-if [ ! -f "$build/build.ninja" ]; then
-  say "configuring DPDK $version in $build (prefix $prefix)"
-  meson setup "$build" "$src" --prefix "$prefix" --buildtype=release \
-    -Denable_drivers="$drivers" -Ddisable_apps='*' -Dtests=false -Denable_docs=false \
-    -Dexamples= -Denable_kmods=false >"$build.log" 2>&1 ||
-    { tail -20 "$build.log" >&2; exit 1; }
-fi
+# and the ones the policy tests name to show they are refused
+drivers+=,net/virtio,net/tap,net/bonding,net/pcap,net/e1000,net/failsafe,crypto/null
+reconf=() opts=()
+[ -f "$build/build.ninja" ] && reconf=(--reconfigure)
+# options some releases have and others do not (25.11 dropped enable_kmods)
+grep -q "option('enable_kmods'" "$src/meson_options.txt" && opts+=(-Denable_kmods=false)
+say "configuring DPDK $version in $build (prefix $prefix)"
+meson setup "${reconf[@]}" "$build" "$src" --prefix "$prefix" --buildtype=release \
+  -Denable_drivers="$drivers" -Ddisable_apps='*' -Dtests=false -Denable_docs=false \
+  -Dexamples= "${opts[@]}" >"$build.log" 2>&1 ||
+  { tail -20 "$build.log" >&2; exit 1; }
 say "building (this takes a while on 2 cores)"
 ninja -C "$build" >"$build.log" 2>&1 || { tail -30 "$build.log" >&2; exit 1; }
 mkdir -p "$prefix"

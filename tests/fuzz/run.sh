@@ -33,7 +33,7 @@ common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
 # Targets that hold the pure code to DPDK's own parser: they also build the
 # daemon's DPDK-side sources named here and link DPDK (no EAL is started).
 dpdk_targets=(differential)
-dpdk_srcs=(devspec.c)
+dpdk_srcs=(devspec.c eal_log.c)
 
 case $secs in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;

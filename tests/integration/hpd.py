@@ -557,7 +557,10 @@ class Group:
         # DPDK leaves the group's hugepage files behind when its last
         # process ends: they are the group's, so they go with it
         for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
-            os.unlink(f)
+            try:
+                os.unlink(f)
+            except FileNotFoundError:  # its process was still removing it
+                pass
         if self.own_netns:
             self.netns.delete()
         self.problems = ([f"sanitizer: {r}" for r in self.reports]

@@ -297,3 +297,18 @@ def test_check_finds_a_member_that_diverged(group_factory, member):
     if member == "hotplugd":  # the harness's own comparison sees it too
         with pytest.raises(AssertionError):
             g.assert_consistent(["net_null5"])
+
+
+def test_attach_logs_no_spurious_eal_errors(group_factory):
+    """Deciding which driver DPDK will probe parses each prefix of a vdev
+    name (devspec.c); the EAL's complaints about those prefixes are not
+    the user's and must not reach the log as errors."""
+    g = group_factory(secondaries=1)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    g.secondaries[0].call("attach", {"devargs": "net_ring0"})
+    for p in g.procs:
+        assert "failed to parse device" not in p.logtext(), p.logtext()
+    # a real parse failure is still the user's: reported, in their words
+    with pytest.raises(RpcError) as e:
+        g.primary.call("attach", {"devargs": "net_nosuchdriver0"})
+    assert "net_nosuchdriver0" in e.value.error["data"]["reason"]

@@ -172,11 +172,14 @@ def state_devargs(g):
 @pytest.mark.parametrize("target", ["primary", "secondary"])
 def test_bond_slave_not_removed_under_its_bond(grp, target):
     p = grp.primary
+    # DPDK 23.11 renamed the bonding PMD's "slave" argument "member"
+    year = int(p.call("status")["dpdk_version"].split()[1].split(".")[0])
+    bond = f"net_bonding0,mode=0,{'slave' if year < 23 else 'member'}=net_null1"
     p.call("attach", {"devargs": "net_null1"})
-    p.call("attach", {"devargs": "net_bonding0,mode=0,slave=net_null1"})
+    p.call("attach", {"devargs": bond})
     try:
         p.call("start", {"device": "net_bonding0"})
-        wait_for(lambda: state_devargs(grp) == ["net_bonding0,mode=0,slave=net_null1",
+        wait_for(lambda: state_devargs(grp) == [bond,
                                                 "net_null0", "net_null1"], 10,
                  "the state file to list the bond and its slave")
         before = snapshot(grp)

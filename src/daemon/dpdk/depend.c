@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_version.h>
 
 #include "depend.h"
 
@@ -17,8 +18,17 @@ static slaves_get_t slaves_get(void)
 	static slaves_get_t fn;
 	void *h;
 
-	if (fn == NULL && (h = dlopen("librte_net_bond.so.23", RTLD_NOW | RTLD_NOLOAD)) != NULL) {
-		fn = (slaves_get_t)(uintptr_t)dlsym(h, "rte_eth_bond_slaves_get");
+	char soname[64];
+
+	/* the ABI's major number: the year after a .11 release (22.11 is
+	 * ABI 23), the year of the releases before it */
+	snprintf(soname, sizeof(soname), "librte_net_bond.so.%d",
+		 RTE_VER_YEAR + (RTE_VER_MONTH >= 11));
+	if (fn == NULL && (h = dlopen(soname, RTLD_NOW | RTLD_NOLOAD)) != NULL) {
+		/* 23.11 renamed slaves to members (and 24.11 dropped the old name) */
+		fn = (slaves_get_t)(uintptr_t)dlsym(h, "rte_eth_bond_members_get");
+		if (fn == NULL)
+			fn = (slaves_get_t)(uintptr_t)dlsym(h, "rte_eth_bond_slaves_get");
 		dlclose(h); /* still loaded by the EAL; RTLD_NOLOAD took a reference */
 	}
 	return fn;

@@ -8,6 +8,7 @@
 #include <rte_kvargs.h>
 
 #include "devspec.h"
+#include "eal_log.h"
 
 static int refuse(char *reason, size_t len, int err, const char *fmt, const char *a,
 		  const char *b)
@@ -127,7 +128,12 @@ int devspec_parse(const char *devargs, struct hpd_devspec *spec, char *reason, s
 	rte_devargs_reset(&da);
 	if (rc)
 		return rc;
-	if (strcmp(spec->bus, "vdev") == 0)
+	if (strcmp(spec->bus, "vdev") == 0) {
+		/* each prefix that is no driver makes DPDK log an error:
+		 * expected here, and not the user's */
+		eal_log_quiet(true);
 		vdev_match(spec->name, spec->match, sizeof(spec->match));
+		eal_log_quiet(false);
+	}
 	return 0;
 }

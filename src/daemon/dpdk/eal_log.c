@@ -17,7 +17,7 @@
 #include "wire.h"
 #include "log.h"
 
-static __thread bool capturing;
+static __thread bool capturing, quiet;
 static __thread char captured[HPD_REASON_MAX + 1];
 static __thread int captured_level;
 
@@ -45,6 +45,8 @@ static void remember(const char *buf, size_t size)
 static ssize_t log_write(void *cookie, const char *buf, size_t size)
 {
 	(void)cookie;
+	if (quiet)
+		return (ssize_t)size;
 	if (capturing)
 		remember(buf, size);
 	/* stderr: stdout belongs to the test-plan console */
@@ -73,4 +75,9 @@ const char *eal_log_capture_end(void)
 {
 	capturing = false;
 	return captured;
+}
+
+void eal_log_quiet(bool on)
+{
+	quiet = on;
 }

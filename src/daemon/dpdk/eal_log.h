@@ -7,9 +7,14 @@
 #ifndef HPD_EAL_LOG_H
 #define HPD_EAL_LOG_H
 
+#include <stdbool.h>
+
 int eal_log_init(void);
 void eal_log_capture_begin(void);
 /* Most relevant error line logged since begin(), or "" */
 const char *eal_log_capture_end(void);
+/* Drop what DPDK logs from this thread meanwhile: for calls that are
+ * expected to fail and say so (probing which prefix DPDK accepts). */
+void eal_log_quiet(bool on);
 
 #endif
