@@ -549,24 +549,28 @@ class Group:
         if getattr(self, "closed", False):
             return self.problems
         self.closed = True
-        # members first, the primary last (a secondary whose primary went
-        # first would rightly exit 75)
-        self.stop_problems = [e for e in (p.stop() for p in reversed(self.everyone())) if e]
-        self.reports = self.sanitizer_reports()
-        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
-        # DPDK leaves the group's hugepage files behind when its last
-        # process ends: they are the group's, so they go with it
-        for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
-            try:
-                os.unlink(f)
-            except FileNotFoundError:  # its process was still removing it
-                pass
-        if self.own_netns:
-            self.netns.delete()
+        self.stop_problems, self.reports = [], []
+        try:
+            # members first, the primary last (a secondary whose primary
+            # went first would rightly exit 75)
+            self.stop_problems = [e for e in (p.stop() for p in reversed(self.everyone()))
+                                  if e]
+            self.reports = self.sanitizer_reports()
+        finally:  # whatever failed above, what the group made goes
+            shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+            # DPDK leaves the group's hugepage files behind when its last
+            # process ends: they are the group's, so they go with it
+            for f in glob.glob(f"/dev/hugepages/{self.prefix}map_*"):
+                try:
+                    os.unlink(f)
+                except FileNotFoundError:  # its process was still removing it
+                    pass
+            if self.own_netns:
+                self.netns.delete()
+            if os.environ.get("HPT_KEEP_LOGS") is None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
         self.problems = ([f"sanitizer: {r}" for r in self.reports]
                          + [f"process: {e}" for e in self.stop_problems])
-        if os.environ.get("HPT_KEEP_LOGS") is None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
         return self.problems
 
     def close_and_check(self):
