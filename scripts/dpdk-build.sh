@@ -27,16 +27,10 @@ say() { printf '[dpdk-build] %s\n' "$*"; }
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
 [ "$(id -u)" = 0 ] || { echo "dpdk-build.sh: run as root (packages, $prefix)" >&2; exit 1; }
-pkgs=(build-essential meson ninja-build pkg-config python3-pyelftools libnuma-dev libpcap-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/packages.sh
+. "$(dirname "$0")/packages.sh"
+install_missing dpdk-build build-essential meson ninja-build pkg-config python3-pyelftools \
+  libnuma-dev libpcap-dev
 
 drivers=bus/pci,bus/vdev,mempool/ring,net/null,net/ring,net/memif,net/af_packet,net/vhost
 # and the ones the policy tests name to show they are refused

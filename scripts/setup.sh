@@ -30,16 +30,9 @@ for arg in "$@"; do
   esac
 done
 [ -n "${HOTPLUGD_EXTRA_PKGS:-}" ] && read -ra extra <<<"$HOTPLUGD_EXTRA_PKGS" && pkgs+=("${extra[@]}")
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/packages.sh
+. "$top/scripts/packages.sh"
+install_missing setup "${pkgs[@]}"
 
 # Hugepages: DPDK multi-process needs shared hugepage files (--in-memory and
 # --no-huge cannot share memory with secondaries).
