@@ -90,6 +90,20 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
  * member that probed an unconfigured port would keep a NULL queue array and
  * fault in rte_eth_rx_burst once the port is started.
  */
+/*
+ * How many rx and tx queues the primary gives a port: 1, or in the
+ * meantime HOTPLUGD_PORT_QUEUES=N (1..16) for the queue-lease tests and
+ * bench. Stands in for the port configuration of issue 15 (branch
+ * q-config), which replaces it.
+ */
+static uint16_t port_queues(void)
+{
+	const char *e = getenv("HOTPLUGD_PORT_QUEUES");
+	int n = e ? atoi(e) : 1;
+
+	return (uint16_t)(n >= 1 && n <= 16 ? n : 1);
+}
+
 static void preconfigure(const char *name)
 {
 	struct rte_eth_dev_info info;
@@ -104,7 +118,7 @@ static void preconfigure(const char *name)
 	if (info.driver_name && strcmp(info.driver_name, "net_tap") == 0)
 		return;
 	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
+	if (rte_eth_dev_configure(port, port_queues(), port_queues(), &conf) != 0)
 		log_warn("%s: cannot configure before the members attach it; a data-path "
 			 "worker will leave it alone in members that attach it now", name);
 }
@@ -294,6 +308,8 @@ static void clear_stale_vhost_socket(uint16_t port)
 
 int dev_start(uint16_t port, char *reason, size_t rlen)
 {
+	struct rte_eth_dev_info info;
+	uint16_t nq = port_queues();
 	struct rte_eth_conf conf;
 	int socket = rte_eth_dev_socket_id(port);
 	int rc;
@@ -306,15 +322,20 @@ int dev_start(uint16_t port, char *reason, size_t rlen)
 	memset(&conf, 0, sizeof(conf));
 	clear_stale_vhost_socket(port);
 	eal_log_capture_begin();
-	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0)
+	if ((rc = rte_eth_dev_configure(port, nq, nq, &conf)) != 0)
 		return failed(rc, "configure", reason, rlen);
-	if ((rc = rte_eth_rx_queue_setup(port, 0, 0, socket, NULL, pool)) != 0)
-		return failed(rc, "rx queue setup", reason, rlen);
-	if ((rc = rte_eth_tx_queue_setup(port, 0, 0, socket, NULL)) != 0)
-		return failed(rc, "tx queue setup", reason, rlen);
+	for (uint16_t q = 0; q < nq; q++) {
+		if ((rc = rte_eth_rx_queue_setup(port, q, 0, socket, NULL, pool)) != 0)
+			return failed(rc, "rx queue setup", reason, rlen);
+		if ((rc = rte_eth_tx_queue_setup(port, q, 0, socket, NULL)) != 0)
+			return failed(rc, "tx queue setup", reason, rlen);
+	}
 	if ((rc = rte_eth_dev_start(port)) != 0)
 		return failed(rc, "start", reason, rlen);
 	eal_log_capture_end();
+	/* what queue leases cover: ethdev's own counts */
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		ports_set_queues(port, info.nb_rx_queues, info.nb_tx_queues);
 	set_started(port, true);
 	return 0;
 }
