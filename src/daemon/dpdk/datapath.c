@@ -30,6 +30,8 @@ static struct queue_stats stats[RTE_MAX_ETHPORTS][HPD_QUEUES_MAX];
 static uint16_t top[RTE_MAX_ETHPORTS]; /* queues counted, per port */
 static uint8_t in_use[RTE_MAX_ETHPORTS][RTE_MAX_LCORE]; /* for list: polled by lcore */
 static int claim_id;
+/* what ports gone since counted (the totals survive the ports) */
+static struct queue_stats retired;
 
 static void count(uint64_t *c, uint64_t n)
 {
@@ -160,6 +162,12 @@ bool datapath_enabled(void)
 void datapath_port_new(uint16_t port)
 {
 	if (port < RTE_MAX_ETHPORTS) {
+		/* no lcore polls a port id that is new here */
+		for (unsigned q = 0; q < top[port]; q++) {
+			retired.rx += stats[port][q].rx;
+			retired.tx += stats[port][q].tx;
+			retired.drop += stats[port][q].drop;
+		}
 		memset(stats[port], 0, sizeof(stats[port]));
 		top[port] = 0;
 	}
@@ -203,8 +211,18 @@ json_t *datapath_port_json(uint16_t port)
 
 json_t *datapath_json(void)
 {
-	return json_pack("{s:s, s:i, s:s, s:i}", "mode",
+	struct queue_stats t = retired;
+
+	for (unsigned p = 0; p < RTE_MAX_ETHPORTS; p++)
+		for (unsigned q = 0; q < top[p]; q++) {
+			t.rx += __atomic_load_n(&stats[p][q].rx, __ATOMIC_RELAXED);
+			t.tx += __atomic_load_n(&stats[p][q].tx, __ATOMIC_RELAXED);
+			t.drop += __atomic_load_n(&stats[p][q].drop, __ATOMIC_RELAXED);
+		}
+	/* rx, tx, drop: every port this worker ever polled */
+	return json_pack("{s:s, s:i, s:s, s:i, s:I, s:I, s:I}", "mode",
 			 mode == DP_IO ? "io" : mode == DP_RXONLY ? "rxonly" : "none",
 			 "workers", nworkers, "ports", mode == DP_NONE ? "" : ports_patterns(),
-			 "claim", claim_id);
+			 "claim", claim_id, "rx", (json_int_t)t.rx, "tx", (json_int_t)t.tx,
+			 "drop", (json_int_t)t.drop);
 }

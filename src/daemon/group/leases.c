@@ -86,6 +86,10 @@ static int queue_list(struct rule *r, const char *s, size_t len, char *reason, s
 {
 	const char *end = s + len;
 
+	if (len == 0) {
+		snprintf(reason, rlen, "q= names no queue: a list of N or N-M");
+		return -EINVAL;
+	}
 	while (s < end) {
 		const char *comma = memchr(s, ',', (size_t)(end - s)), *dash;
 		size_t item = comma ? (size_t)(comma - s) : (size_t)(end - s);
@@ -226,7 +230,8 @@ static int plan_port(const struct rule *r, uint16_t port, struct plan *pl, pid_t
 	for (unsigned d = 0; d < 2; d++)
 		if (r->dirs & (1u << d))
 			top = top > counts[d] ? top : counts[d];
-	for (unsigned q = 0; q < top; q++) {
+	/* a list may name queues the port has not: that is an error */
+	for (unsigned q = 0; q < (r->kind == R_LIST ? HPD_QUEUES_MAX : top); q++) {
 		bool wanted = r->kind == R_ALL || r->kind == R_COUNT ||
 			      (r->want[q / 8] & (1u << (q % 8)));
 		bool free_here = true;
