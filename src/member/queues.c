@@ -99,15 +99,18 @@ static bool held(uint16_t port, enum hpd_qdir d, uint16_t q, int32_t self)
 unsigned queues_mine(unsigned id, unsigned n, struct hpd_queue_use *out, unsigned max)
 {
 	uint16_t ports[RTE_MAX_ETHPORTS];
-	unsigned np, k = 0, rank = 0;
+	unsigned np, k = 0, rank = 0, top = 0;
 	int32_t self = (int32_t)getpid();
 
 	if (table == NULL || n == 0)
 		return 0;
 	np = ports_usable(ports, RTE_DIM(ports));
+	for (unsigned i = 0; i < np; i++)
+		for (unsigned d = 0; d < 2; d++)
+			top = RTE_MAX(top, (unsigned)table->port[ports[i]].nq[d]);
 	/* queue number by queue number: the k-th number any port has here
 	 * goes to lcore k % n */
-	for (unsigned q = 0; q < HPD_QUEUES_MAX; q++) {
+	for (unsigned q = 0; q < top && q < HPD_QUEUES_MAX; q++) {
 		bool any = false;
 
 		for (unsigned i = 0; i < np; i++) {
