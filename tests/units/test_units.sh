@@ -919,6 +919,22 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 	done
 	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
 		test -z "$missing"
+	# systemd's directories only for /usr; under any other prefix, the prefix's
+	if [[ $prefix == /usr ]]; then
+		sd=$dest$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+	else
+		sd=$dest$prefix/lib/systemd/system
+	fi
+	outside=$(cd "$dest" && find . \( -path "./${prefix#/}" -o -path ".${sd#"$dest"}" \) -prune -o \
+		! -type d -print | tr '\n' ' ')
+	check "meson install --prefix $prefix: units in $sd, nothing outside the prefix${outside:+ (outside: $outside)}" \
+		test -e "$sd/hotplugd.service" -a -z "$outside"
+	missing=
+	for f in share/doc/hotplugd/protocol.md share/doc/hotplugd/operations.md \
+		share/doc/hotplugd/NEWS.md share/zsh/vendor-completions/_hpctl; do
+		[[ -e $dest$prefix/$f ]] || missing+=" $f"
+	done
+	check "meson install: the documents and the zsh completion${missing:+ (missing:$missing)}" test -z "$missing"
 	member_library_installed "$dest" "$prefix"
 else
 	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"
