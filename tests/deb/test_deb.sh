@@ -86,6 +86,16 @@ tags=$(grep -v 'running with root privileges' "$tmp/lintian.out")
 check "lintian: clean but for the justified overrides (status $rc)${tags:+: $tags}" \
 	test "$rc" = 0 -a -z "$tags"
 
+# On this machine the groups exist already (scripts/setup.sh): that the
+# package would create them is read from its postinst, which must run
+# systemd-sysusers on its entry before systemd-tmpfiles gives the
+# directories their group.
+dpkg-deb -e "$tmp/hotplugd_${version}_$arch.deb" "$tmp/control"
+order=$(grep -o -E 'systemd-(sysusers|tmpfiles)[^|]*hotplugd\.conf' "$tmp/control/postinst" |
+	awk '{print $1}' | tr '\n' ' ')
+check "postinst creates the groups (systemd-sysusers hotplugd.conf), then the directories ($order)" \
+	test "$order" = "systemd-sysusers systemd-tmpfiles "
+
 # --- install ----------------------------------------------------------------
 snapshot() { # what purging must give back
 	getent group | cut -d: -f1 | sort
