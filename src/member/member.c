@@ -290,6 +290,8 @@ int hpd_member_claim(struct hpd_member *m, const char *rule)
 	if (polling)
 		return -EDEADLK;
 	rc = proto_claim(ports_patterns(), rule, m->conf.timeout_ms, reason, sizeof(reason));
+	if (rc > 0)
+		queues_claimed((uint32_t)rc);
 	if (rc < 0)
 		RTE_LOG(ERR, USER1, "hotplugd member: claim \"%s\" refused: %s\n",
 			rule ? rule : "all", reason);

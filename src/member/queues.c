@@ -19,7 +19,8 @@ static struct hpd_leases_mz *table;
 #define WITHDRAWN_MAX 64
 static uint32_t withdrawn[WITHDRAWN_MAX];
 static unsigned nwithdrawn;
-static bool all_withdrawn;
+/* every claim up to this id is withdrawn (a release of all; ids grow) */
+static uint32_t withdrawn_upto, newest;
 
 int queues_table_init(bool primary)
 {
@@ -49,7 +50,7 @@ static bool is_withdrawn(uint32_t claim)
 {
 	unsigned n = __atomic_load_n(&nwithdrawn, __ATOMIC_ACQUIRE);
 
-	if (__atomic_load_n(&all_withdrawn, __ATOMIC_ACQUIRE))
+	if (claim <= __atomic_load_n(&withdrawn_upto, __ATOMIC_ACQUIRE))
 		return true;
 	for (unsigned i = 0; i < n; i++)
 		if (withdrawn[i] == claim)
@@ -57,10 +58,16 @@ static bool is_withdrawn(uint32_t claim)
 	return false;
 }
 
+void queues_claimed(uint32_t claim)
+{
+	if (claim > newest)
+		newest = claim;
+}
+
 void queues_withdraw(uint32_t claim)
 {
 	if (claim == 0 || nwithdrawn == WITHDRAWN_MAX) /* full: all, the safe side */
-		__atomic_store_n(&all_withdrawn, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&withdrawn_upto, newest, __ATOMIC_RELEASE);
 	else {
 		withdrawn[nwithdrawn] = claim;
 		__atomic_store_n(&nwithdrawn, nwithdrawn + 1, __ATOMIC_RELEASE);

@@ -90,6 +90,8 @@ bool queues_tx_held(const struct hpd_queue_use *use, unsigned n, uint16_t port,
  * process's pollers now (the caller then waits for their quiescent state,
  * ports_quiesce). claim 0: every claim. */
 void queues_withdraw(uint32_t claim);
+/* The primary granted this process claim (ids only grow). */
+void queues_claimed(uint32_t claim);
 
 /* The bursts every poller of a leased queue goes through. */
 #ifdef HPD_FAULT_HOOKS
