@@ -16,7 +16,8 @@
  * its own queue). Ports usable in the whole group are paired in port order;
  * rx queue q of a port is forwarded to tx queue q of its pair when this
  * instance holds that too (else dropped, counted); --stats writes the counters as JSON every
- * --stats-ms (100) ms and at exit. Exits 0 on SIGINT/SIGTERM, 3 when the primary is gone.
+ * --stats-ms (100) ms and at exit. SIGUSR1 releases its queues, SIGUSR2
+ * claims them again. Exits 0 on SIGINT/SIGTERM, 3 when the primary is gone.
  *
  * Build it out of tree:
  *   cc -o hpd_fwd hpd_fwd.c $(pkg-config --cflags --libs libhotplugd-member)
@@ -46,7 +47,7 @@ struct counters {
 } __rte_cache_aligned;
 
 static struct hpd_member *member;
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit, release_all, claim_again;
 static unsigned int nlcores;
 /* per port id, summed over queues at the end */
 static struct counters stats[RTE_MAX_ETHPORTS][HPD_FWD_QUEUES];
@@ -182,8 +183,12 @@ static void write_stats(const char *path)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGUSR1)
+		release_all = 1;
+	else if (sig == SIGUSR2)
+		claim_again = 1;
+	else
+		quit = 1;
 }
 
 int main(int argc, char **argv)
@@ -246,6 +251,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_remote_launch(lcore_main, (void *)(uintptr_t)id++, lcore);
 
@@ -258,6 +265,20 @@ int main(int argc, char **argv)
 		if (hpd_member_dispatch(member) == -ESHUTDOWN) {
 			status = 3;
 			break;
+		}
+		/* the lcores let go first (the library waits for them), then
+		 * the primary frees the queues for others */
+		if (release_all) {
+			release_all = 0;
+			rc = hpd_member_release(member, 0);
+			printf("hpd_fwd: released its queues: %s\n", rc ? strerror(-rc) : "ok");
+			fflush(stdout);
+		}
+		if (claim_again) {
+			claim_again = 0;
+			rc = hpd_member_claim(member, rule);
+			printf("hpd_fwd: claim %s: %s\n", rule, rc < 0 ? strerror(-rc) : "ok");
+			fflush(stdout);
 		}
 		write_stats(stats_path);
 	}

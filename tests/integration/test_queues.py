@@ -114,6 +114,28 @@ def test_sigkill_releases_leases_and_a_new_member_claims_them(group_factory):
     sub.close()
 
 
+def test_a_release_lets_go_first_and_frees_for_another(group_factory):
+    """hpd_fwd releases (SIGUSR1): its lcores leave the queues, then the
+    primary frees them (queue.released, reason released) and another member
+    claims them; claiming again (SIGUSR2) is refused, EBUSY, while the
+    other holds them."""
+    g = three_queue_group(group_factory)
+    app = g.add_app(args=["--name", "fwd", "--ports", "net_null*", "--queues", "q=1"])
+    wait_for(lambda: leases(g).get(("net_null0", "rx", 1)) == app.pid, 10, "the app's claim")
+    sub = Subscriber(g.primary.sock_path)
+    app.p.send_signal(signal.SIGUSR1)
+    ev = sub.wait_event(lambda e: e["event"] == "queue.released", 10)
+    assert ev["reason"] == "released" and ev["member"]["pid"] == app.pid, ev
+    assert leases(g) == {}
+    b = worker(g, "q=1")
+    assert leases(g)[("net_null0", "rx", 1)] == b.pid
+    app.p.send_signal(signal.SIGUSR2)
+    wait_for(lambda: "claim q=1: Device or resource busy" in app.logtext(), 10, "the refusal")
+    wait_for(lambda: rx_queues(b, "net_null0").get(1, 0) > 1000, 10, "b to poll q1")
+    assert g.primary.call("queues")["violations"] == 0
+    sub.close()
+
+
 def test_port_down_releases_and_start_grants_again(group_factory):
     g = three_queue_group(group_factory, devices=("net_null0", "net_null1"))
     a = worker(g, "port=net_null*:q=1")
