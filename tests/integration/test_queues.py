@@ -185,7 +185,7 @@ def test_owner_tokens_catch_two_pollers_on_one_queue(group_factory):
     g = three_queue_group(group_factory)
     broken = {"HOTPLUGD_NO_LEASE_CHECK": "1"}
     a = worker(g, "q=0", env=broken)
-    b = worker(g, "q=1", env=broken, lcores="0@0,2@1")
+    b = worker(g, "q=1", env=broken, lcores="0@1,1@0")  # polling on the other CPU
     wait_for(lambda: g.primary.call("queues")["violations"] > 0, 20, "the detector to fire")
     assert "polled by pid" in a.logtext() + b.logtext()
     out = g.hpctl("queues", check=True).stdout
