@@ -83,14 +83,6 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
 }
 
 /*
- * A secondary copies a port's queue array pointer into its fast-path table
- * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
- * allocated by the first rte_eth_dev_configure() and kept until close. So
- * the primary configures a new port before any member attaches it: a
- * member that probed an unconfigured port would keep a NULL queue array and
- * fault in rte_eth_rx_burst once the port is started.
- */
-/*
  * How many rx and tx queues the primary gives a port: 1, or in the
  * meantime HOTPLUGD_PORT_QUEUES=N (1..16) for the queue-lease tests and
  * bench. Stands in for the port configuration of issue 15 (branch
@@ -104,6 +96,14 @@ static uint16_t port_queues(void)
 	return (uint16_t)(n >= 1 && n <= 16 ? n : 1);
 }
 
+/*
+ * A secondary copies a port's queue array pointer into its fast-path table
+ * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
+ * allocated by the first rte_eth_dev_configure() and kept until close. So
+ * the primary configures a new port before any member attaches it: a
+ * member that probed an unconfigured port would keep a NULL queue array and
+ * fault in rte_eth_rx_burst once the port is started.
+ */
 static void preconfigure(const char *name)
 {
 	struct rte_eth_dev_info info;
