@@ -297,7 +297,9 @@ def shared_queues(seconds, rounds):
                                                 extra=[*pats, "--worker-queues", "all"])]))
             shared.append(rate([g.add_secondary(lcores=f"0@{a},1@{a}",
                                                 extra=[*pats, "--worker-queues", "q=0"]),
-                                g.add_secondary(lcores=f"0@{a},1@{b}",
+                                # lcore ids stay unique in the group: a
+                                # mempool's per-lcore cache is shared by id
+                                g.add_secondary(lcores=f"0@{a},2@{b}",
                                                 extra=[*pats, "--worker-queues", "q=1"])]))
         out = {"single_pps": statistics.median(single), "shared_pps": statistics.median(shared),
                "rounds": rounds, "cpus": [a, b]}
