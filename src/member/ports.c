@@ -153,9 +153,14 @@ static bool wanted(uint16_t port)
 
 void ports_local_attached(uint16_t port)
 {
+	struct rte_eth_dev_info info;
+
 	if (port >= RTE_MAX_ETHPORTS)
 		return;
 	local_want[port] = wanted(port);
+	/* no lcore polls a port id that is new here (see queues_cold) */
+	queues_cold[port] = rte_eth_dev_info_get(port, &info) == 0 &&
+			    queues_driver_lazy(info.driver_name);
 	__atomic_store_n(&local_ok[port], 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
 }

@@ -93,6 +93,22 @@ void queues_withdraw(uint32_t claim);
 /* The primary granted this process claim (ids only grow). */
 void queues_claimed(uint32_t claim);
 
+/*
+ * Until a burst on a port has moved a packet in this process, this
+ * process's bursts on the port go one at a time (queues_cold, set at
+ * attach for the drivers that need it). memif maps a port's shared memory
+ * in a secondary lazily, inside the first burst that finds its ring
+ * unmapped (rte_eth_link_get -> region request and mmap), and that set-up
+ * takes no lock: two lcores of one process polling two queues of the port
+ * enter it together, corrupt the port's region table and crash. A burst
+ * that moved a packet ran on mapped memory, so from then on no lock.
+ */
+extern uint8_t queues_cold[RTE_MAX_ETHPORTS];
+/* Whether driver sets a secondary's queues up lazily inside a burst. */
+bool queues_driver_lazy(const char *driver);
+uint16_t queues_cold_burst(enum hpd_qdir d, uint16_t port, uint16_t queue,
+			   struct rte_mbuf **pkts, uint16_t n);
+
 /* The bursts every poller of a leased queue goes through. */
 #ifdef HPD_FAULT_HOOKS
 uint16_t queues_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
@@ -103,12 +119,16 @@ void queues_poller(unsigned id);
 static inline uint16_t queues_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 				       uint16_t n)
 {
+	if (unlikely(__atomic_load_n(&queues_cold[port], __ATOMIC_ACQUIRE)))
+		return queues_cold_burst(HPD_QRX, port, queue, pkts, n);
 	return rte_eth_rx_burst(port, queue, pkts, n);
 }
 
 static inline uint16_t queues_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 				       uint16_t n)
 {
+	if (unlikely(__atomic_load_n(&queues_cold[port], __ATOMIC_ACQUIRE)))
+		return queues_cold_burst(HPD_QTX, port, queue, pkts, n);
 	return rte_eth_tx_burst(port, queue, pkts, n);
 }
 

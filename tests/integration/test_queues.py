@@ -236,3 +236,34 @@ def test_members_share_ports_by_queues_under_churn(group_factory, rounds):
         assert rx > 0 and rx == out, (m.pid, rx, out)
     assert g.primary.call("queues")["violations"] == 0
     g.assert_none_died()
+
+
+def test_one_worker_polls_two_queues_of_memif_on_two_lcores(group_factory):
+    """One hotplugd worker with two polling lcores (ids 1 and 2, on the two
+    CPUs) on 2-queue null and memif ports: queue 0 of every port on one
+    lcore, queue 1 on the other, so both lcores burst on the same memif
+    ports from their first packet. memif maps a port's memory in a
+    secondary inside the first burst, without a lock: before the member
+    serialised a port's bursts until its first packet (queues_cold), the
+    two lcores set it up together and the worker crashed (reset the control
+    connection on its first stats). Started a few times, as the race is at
+    start-up; the last one's counters balance after the shared ports go."""
+    g = forwarding_ports(group_factory, primary_env={"HOTPLUGD_PORT_QUEUES": "2"})
+    pats = "net_null*,net_memif*"
+    for i in range(4):
+        w = worker(g, "all", mode="io", ports=pats, lcores="0@0,1@0,2@1")
+        for q in (0, 1):
+            wait_for(lambda: rx_queues(w, "net_memif1").get(q, 0) > 1000, 20,
+                     f"traffic through memif on queue {q}")
+        assert w.alive()
+        s = w.call("stats")
+        assert s["datapath"]["workers"] == 2, s["datapath"]
+        if i < 3:
+            w.terminate()
+    for d in SHARED:
+        g.primary.call("detach", {"device": d})
+    rx, out = totals(w)
+    assert rx > 0 and rx == out, (rx, out)
+    assert w.alive()
+    assert g.primary.call("queues")["violations"] == 0
+    g.assert_none_died()
