@@ -6,6 +6,7 @@
 # write one row per DPDK into README.md between the dpdk-matrix markers.
 #
 #   scripts/dpdk-matrix.sh [debian|PREFIX ...]
+#   scripts/dpdk-matrix.sh --rows FILE   (the rows another run printed, again)
 #
 # Without arguments: Debian's and every /opt/dpdk/*. With some, only their
 # rows are measured again; the other rows stay as they were.
@@ -28,6 +29,32 @@ say() { printf '[dpdk-matrix] %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { echo "dpdk-matrix.sh: run as root (as the test suite)" >&2; exit 1; }
 grep -qx -- "$begin" "$readme" && grep -qx -- "$end" "$readme" ||
   { echo "dpdk-matrix.sh: README.md has no $begin/$end markers" >&2; exit 2; }
+# Put ROWS (lines of the table) into README.md: each replaces the row of
+# the same DPDK; the rows of DPDKs not in ROWS stay.
+write_rows() { # ROWS
+  local old table first row
+  old=$(sed -n "/^$begin\$/,/^$end\$/p" "$readme" | grep -E '^\| [0-9]')
+  table=$( {
+    echo "$1"
+    echo "$old" | while IFS= read -r row; do
+      [ -n "$row" ] || continue
+      first=${row#| } first=${first%% |*}
+      grep -qF -- "| $first |" <<<"$1" || echo "$row"
+    done
+  } | grep -v '^$' | sort -t'|' -k2,2V)
+  {
+    sed "/^$begin\$/q" "$readme"
+    echo '| DPDK | build (`-Dwerror=true`) | unit | integration | sanitizers | date |'
+    echo '|---|---|---|---|---|---|'
+    echo "$table"
+    sed -n "/^$end\$/,\$p" "$readme"
+  } >"$readme.new" && mv "$readme.new" "$readme"
+}
+
+if [ "${1:-}" = --rows ]; then # rows a run printed (its last lines), merged again
+  write_rows "$(grep -E '^\| [0-9]' "${2:?--rows needs a FILE}")"
+  exit
+fi
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
   targets=(debian)
@@ -38,9 +65,14 @@ mkdir -p "$logs"
 bash "$top/scripts/setup.sh" --test >"$logs/setup.log" 2>&1 ||
   { tail -20 "$logs/setup.log" >&2; exit 1; }
 
-# Every librte_* that FILE's loader resolves outside LIBDIR (or unresolved).
+# Every librte_* that FILE's loader resolves outside LIBDIR (or unresolved),
+# both sides without symbolic links (Debian's /lib is /usr/lib).
 foreign_libs() { # FILE LIBDIR
-  ldd "$1" | awk -v dir="$2/" '$1 ~ /^librte_/ && index($3, dir) != 1 {print $1 " => " $3}'
+  local lib path dir
+  dir=$(readlink -f "$2")
+  ldd "$1" | awk '$1 ~ /^librte_/ {print $1, $3}' | while read -r lib path; do
+    case $(readlink -f "$path") in "$dir"/*) ;; *) echo "$lib => $path" ;; esac
+  done
 }
 
 # A pytest stage's result in the table's words: its summary line without
@@ -121,23 +153,9 @@ measure() { # debian|PREFIX
     "${cells[integration]}" "${cells[sanitizers]}" "$(date -u +%F)"
 }
 
-new=$(for t in "${targets[@]}"; do (measure "$t") || say "$t: cannot select that DPDK"; done)
-
-# The table: this run's rows, and the rows of the DPDKs it did not measure.
-old=$(sed -n "/^$begin\$/,/^$end\$/p" "$readme" | grep -E '^\| [0-9]')
-table=$( {
-  echo "$new"
-  echo "$old" | while IFS= read -r row; do
-    [ -n "$row" ] || continue
-    first=${row#| } first=${first%% |*}
-    grep -qF -- "| $first |" <<<"$new" || echo "$row"
-  done
-} | grep -v '^$' | sort -t'|' -k2,2V)
-{
-  sed "/^$begin\$/q" "$readme"
-  echo '| DPDK | build (`-Dwerror=true`) | unit | integration | sanitizers | date |'
-  echo '|---|---|---|---|---|---|'
-  echo "$table"
-  sed -n "/^$end\$/,\$p" "$readme"
-} >"$readme.new" && mv "$readme.new" "$readme"
-echo "$new"
+for t in "${targets[@]}"; do
+  # each row as soon as it is measured: a run cut short keeps what it did
+  row=$( (measure "$t") ) || { say "$t: cannot select that DPDK"; continue; }
+  write_rows "$row"
+  echo "$row"
+done
