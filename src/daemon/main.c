@@ -28,6 +28,7 @@
 #include "dev.h"
 #include "devjob.h"
 #include "eal_args.h"
+#include "eal_exit.h"
 #include "eal_log.h"
 #include "events.h"
 #include "hotplugd.h"
@@ -336,7 +337,7 @@ int main(int argc, char **argv)
 		rc = run(role, &cli);
 
 	if (!eal_stuck)
-		rte_eal_cleanup();
+		eal_exit_cleanup();
 	free(eal_copy);
 	eal_args_free(eal_argv);
 	if (rc)

@@ -91,6 +91,8 @@ for t in "${targets[@]}"; do
     # shellcheck disable=SC2207 # pkg-config prints a word list
     extra=(-I"$top/src/daemon/dpdk" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
     for f in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/dpdk/$f"); done
+    # devspec.c's rte_devargs_reset: experimental in 22.11 only (meson.build)
+    pkg-config --atleast-version=23.11 libdpdk || extra+=(-DALLOW_EXPERIMENTAL_API)
     # shellcheck disable=SC2207
     extra_libs="$(pkg-config --libs libdpdk) -ldl"
   fi
