@@ -14,6 +14,7 @@
 #include "events.h"
 #include "hotplugd.h"
 #include "log.h"
+#include "portconf.h"
 #include "state.h"
 #include "devjob.h"
 
@@ -119,6 +120,17 @@ static void save_done(void *arg, int rc, const char *reason)
 	free(sv);
 }
 
+static bool default_config(const json_t *config)
+{
+	struct hpd_port_conf c, d;
+	char msg[8];
+
+	portconf_default(&c);
+	portconf_default(&d);
+	return config == NULL || (portconf_merge(&c, config, msg, sizeof(msg)) == 0 &&
+				  portconf_equal(&c, &d));
+}
+
 void state_save_then(void (*done)(void *arg), void *arg)
 {
 	json_t *list, *port, *devs, *root;
@@ -137,8 +149,9 @@ void state_save_then(void (*done)(void *arg), void *arg)
 				      "started", strcmp(json_string_value(json_object_get(port,
 						"state")), "started") == 0);
 
-		/* the configuration it starts with, as start takes it */
-		if (json_object_get(port, "config"))
+		/* the configuration it starts with, as start takes it (none:
+		 * the default, and the file as it was before there were any) */
+		if (!default_config(json_object_get(port, "config")))
 			json_object_set(d, "config", json_object_get(port, "config"));
 		json_array_append_new(devs, d);
 	}
