@@ -260,9 +260,12 @@ static int cmd_options(struct ctl *ctl, const struct cmd_entry *c, const struct 
 	return EXIT_OK;
 }
 
+static int run(int argc, char **argv, struct option *all, struct cmd_opt *given);
+
+enum { O_PREFIX = 256, O_PID, O_JSON, O_NOLEGEND }; /* the global options' ids */
+
 int main(int argc, char **argv)
 {
-	enum { O_PREFIX = 256, O_PID, O_JSON, O_NOLEGEND };
 	static const struct option opts[] = {
 		{"file-prefix", required_argument, NULL, O_PREFIX},
 		{"runtime-dir", required_argument, NULL, 'r'},
@@ -275,19 +278,28 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	struct option *all = all_options(opts);
+	struct cmd_opt *given = calloc((size_t)argc + 1, sizeof(*given));
+	int rc = EXIT_FAILED;
+
+	if (all && given)
+		rc = run(argc, argv, all, given);
+	else
+		fprintf(stderr, "hpctl: out of memory\n");
+	free(given);
+	free(all);
+	return rc;
+}
+
+static int run(int argc, char **argv, struct option *all, struct cmd_opt *given)
+{
 	const char *prefix = NULL, *rundir = NULL, *sock = NULL;
 	const struct cmd_entry *const *c;
 	struct ctl ctl = {.timeout_ms = 30000};
-	struct option *all = all_options(opts);
-	struct cmd_opt *given = calloc((size_t)argc + 1, sizeof(*given));
 	int opt, pid = 0, nargs, rc, ngiven = 0;
 	long n;
 
 	ctl.client.fd = -1;
-	if (all == NULL || given == NULL) {
-		fprintf(stderr, "hpctl: out of memory\n");
-		return EXIT_FAILED;
-	}
 	/* no "+": options after the command too (hpctl list --json) */
 	while ((opt = getopt_long(argc, argv, "r:s:t:hV", all, NULL)) != -1) {
 		if (opt >= CTL_CMD_OPT) {
@@ -340,20 +352,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = cmd_options(&ctl, *c, all, given, ngiven);
-	free(given);
-	free(all);
-	if (rc != EXIT_OK) {
-		json_decref(ctl.config);
-		return rc;
-	}
-	if (hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {
+	if (rc == EXIT_OK && hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {
 		fprintf(stderr, "hpctl: bad runtime directory or file prefix\n");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-	if (pid)
-		rc = socket_for_pid(&ctl, pid);
-	else
-		rc = ctl_connect(&ctl, sock ? sock : ctl.paths.primary);
+	if (rc == EXIT_OK)
+		rc = pid ? socket_for_pid(&ctl, pid) : ctl_connect(&ctl, sock ? sock : ctl.paths.primary);
 	if (rc == EXIT_OK)
 		rc = (*c)->exec(&ctl, nargs, argv + optind + 1);
 	hpd_client_close(&ctl.client);
