@@ -343,8 +343,10 @@ int dev_start(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t
  * memif in a secondary (DPDK 22.11) maps the rings' shared memory once and
  * never again: after the primary set the rings up anew (another queue
  * count) a member would poll the old mapping, its packets lost and its tx
- * interrupts sent to the primary's fds. A member that probes the port
- * again maps it as it is now.
+ * interrupts sent to the primary's fds (seen: traffic stopped, "Failed to
+ * send interrupt. Bad file descriptor" in the member). A member that
+ * probes the port again maps it as it is now. A restart with the same
+ * queue counts keeps the rings (a stop and a start already work).
  */
 bool dev_members_reprobe(uint16_t port)
 {

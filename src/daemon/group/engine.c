@@ -55,6 +55,7 @@ struct op {
 	bool was_started;
 	json_t *config;             /* start/configure: what was asked (owned) */
 	struct hpd_port_conf conf;  /* the port's configuration with it merged */
+	struct hpd_port_conf was;   /* a reconfiguration: the one it replaces */
 	struct op_origin origin;
 	struct op_result res;
 	/* the round in progress */
@@ -1203,9 +1204,13 @@ static void reconf_detached(struct op *op)
 
 static void reconf_done(struct op *op)
 {
-	/* the members' old view of the port goes, then they probe it as it
-	 * is now (not ready meanwhile: their workers leave it alone) */
-	if (dev_members_reprobe(op->port) &&
+	/* new queue counts: the members' old view of the port goes, then they
+	 * probe it as it is now (not ready meanwhile: their workers leave it
+	 * alone). A rollback restarted it with the rings it had. */
+	bool requeued = op->local_rc == 0 &&
+			(op->was.rxq != op->conf.rxq || op->was.txq != op->conf.txq);
+
+	if (requeued && dev_members_reprobe(op->port) &&
 	    dev_devargs(op->res.name, op->devargs, sizeof(op->devargs)) == 0) {
 		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
 			    reconf_detached);
@@ -1251,6 +1256,7 @@ static void port_pinged(struct op *op)
 	}
 	dev_conf(op->port, &now);
 	if (op->kind != OP_STOP && dev_started(op->port) && !portconf_equal(&now, &op->conf)) {
+		op->was = now;
 		local(op, L_CHECK, NULL, reconf_checked);
 		return;
 	}
