@@ -764,7 +764,7 @@ else
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""
 		expect_completion "net_ring0" "$hpctl" -r "$run" --file-prefix "$P" start ""
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" configure ""
-		expect_completion "on off" "$hpctl" -r "$run" --file-prefix "$P" start net_ring0 --promisc ""
+		expect_completion "off on" "$hpctl" -r "$run" --file-prefix "$P" start net_ring0 --promisc ""
 		expect_completion "ip,udp" "$hpctl" start net_ring0 --rss ip,u
 		expect_completion "net_null0" "$hpctl" -r "$run" --file-prefix = "$P" stop ""
 		expect_completion "$apid" "$hpctl" -r "$run" --file-prefix "$P" --pid ""
