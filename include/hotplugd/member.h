@@ -21,10 +21,11 @@
  *
  *   rte_eal_init()                      as a secondary (--proc-type=secondary)
  *   hpd_member_join(&conf, &m)          from the main thread
+ *   hpd_member_claim(m, "all")          the queues this member polls
  *   on each polling lcore:
  *       hpd_member_lcore_online(m, id)
- *       loop: if gen changed, n = hpd_member_ports(m, ports, max)
- *             rx/tx bursts on ports[]
+ *       loop: if gen changed, n = hpd_member_queues(m, id, qs, max)
+ *             rx/tx bursts on the queues of qs[] (hpd_member_rx_burst)
  *             hpd_member_quiescent(m, id)   (between bursts, holding nothing)
  *       hpd_member_lcore_offline(m, id)
  *   in the application's control thread: poll(hpd_member_fd(m)),
@@ -44,9 +45,10 @@
 extern "C" {
 #endif
 
-#define HPD_MEMBER_API_VERSION 1
+#define HPD_MEMBER_API_VERSION 2
 
 struct hpd_member;
+struct rte_mbuf;
 
 enum hpd_member_event_type {
 	/** The port's device was attached in this process. Polling lcores get
@@ -136,6 +138,53 @@ uint64_t hpd_member_ports_gen(const struct hpd_member *m);
  * valid for the caller until its next hpd_member_quiescent().
  */
 unsigned int hpd_member_ports(const struct hpd_member *m, uint16_t *ports, unsigned int max);
+
+/**
+ * Claim queues of the group's ports for this member, by rule (the grammar
+ * of libhotplugd-member(3) and docs/protocol.md: "all", "N",
+ * "port=PATTERNS:q=0-1", "port=P:n=2", "port=P:all", each with an optional
+ * ":dir=rx|tx|both"; a rule without port= is for conf.ports). A claim is a
+ * standing rule: it is granted on the ports it matches now and on those
+ * started later. Exclusive: -EBUSY when a queue it needs is another
+ * member's (nothing granted; the holder is logged). Returns the claim id
+ * (> 0). Not on a polling lcore.
+ */
+int hpd_member_claim(struct hpd_member *m, const char *rule);
+
+/**
+ * Give back claim id (0: every claim): its queues leave the polling
+ * lcores first (this waits for their quiescent state), then the primary
+ * frees them. Not on a polling lcore (-EDEADLK).
+ */
+int hpd_member_release(struct hpd_member *m, int claim);
+
+/** One queue pair this member holds: rx and/or tx queue `queue` of port. */
+struct hpd_member_queue {
+	uint16_t port;
+	uint16_t queue;
+	bool rx; /**< rx queue `queue` of port is this member's */
+	bool tx; /**< tx queue `queue` of port is this member's */
+};
+
+/**
+ * This member's leased queues of the usable ports that belong to polling
+ * lcore id (at most max): queue numbers are dealt to the lcores in order,
+ * so every queue numbered q (of every port) is on one lcore, and sending
+ * on the queue of the same number of another port never shares a tx queue
+ * between lcores. Re-read when hpd_member_ports_gen() changes (leases
+ * change it too); valid until the next hpd_member_quiescent(). Poll only
+ * these: a queue is not safe for concurrent use.
+ */
+unsigned int hpd_member_queues(const struct hpd_member *m, unsigned int id,
+			       struct hpd_member_queue *q, unsigned int max);
+
+/** rte_eth_rx_burst / rte_eth_tx_burst on a leased queue. Test builds of
+ * the library also check here that no other poller is inside a burst on
+ * the same queue (counted in `hpctl queues`, "violations"). */
+uint16_t hpd_member_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n);
+uint16_t hpd_member_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n);
 
 /** The primary's pid (for logs). */
 int hpd_member_primary_pid(const struct hpd_member *m);

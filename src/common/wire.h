@@ -45,7 +45,7 @@
 /* secondary -> primary (rte_mp_request_sync): join the group */
 #define HPD_MP_JOIN "hpd_join"
 
-#define HPD_MP_MAGIC 0x48504433u /* "HPD3": bump on incompatible change
+#define HPD_MP_MAGIC 0x48504434u /* "HPD4": bump on incompatible change
 				  * (of these messages or of the shared port table
 				  * in src/member/ports.h) */
 
@@ -63,6 +63,12 @@ enum hpd_mp_type {
 	HPD_MP_RECEIVED,   /* member -> primary: got seq (sent by the mp thread,
 			    * so it proves the process runs; the ACK follows
 			    * once the work is done) */
+	HPD_MP_CLAIM,      /* member -> primary (request on hpd_join): claim the
+			    * queues rule u.arg names; reply CLAIM_REP */
+	HPD_MP_RELEASE,    /* member -> primary (request on hpd_join): release
+			    * claim u.arg (decimal id, "0": all) */
+	HPD_MP_CLAIM_REP,  /* primary -> member: h.rc, and h.seq the claim id
+			    * (CLAIM) or u.reason (a refusal: the holder) */
 	HPD_MP_TYPES,      /* the count, for tables indexed by type */
 };
 

@@ -27,11 +27,27 @@ static const char *socket_cell(json_t *m, char *buf, size_t len)
 	return buf;
 }
 
+/* How many queues the member leases (hpctl queues lists them). */
+static const char *queues_cell(json_t *m, char *buf, size_t len)
+{
+	json_t *qs = json_object_get(m, "queues"), *p;
+	size_t i, n = 0;
+
+	if (!json_is_array(qs))
+		return "-";
+	json_array_foreach(qs, i, p)
+		n += json_array_size(json_object_get(p, "rx")) +
+		     json_array_size(json_object_get(p, "tx"));
+	snprintf(buf, len, "%zu", n);
+	return buf;
+}
+
 static int table(const struct ctl *ctl, json_t *res)
 {
 	static const struct ctl_column cols[] = {
 		{"PID", true, "pid"}, {"ROLE", .key = "role"}, {"NAME", .key = "name"},
-		{"STATE", .key = "state"}, {"LAST CONTACT", .cell = ago},
+		{"STATE", .key = "state"}, {"QUEUES", true, .cell = queues_cell},
+		{"LAST CONTACT", .cell = ago},
 		{"SOCKET", .cell = socket_cell}, {NULL},
 	};
 

@@ -222,7 +222,7 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 	}
 	if ((rc = dev_init()) != 0 || (rc = role->start(hpd.base)) != 0)
 		goto out_mp;
-	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports)) != 0)
+	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports, cli->worker_queues)) != 0)
 		goto out_role;
 	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
 		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));

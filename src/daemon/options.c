@@ -44,6 +44,8 @@ static void usage(FILE *f, const char *prog)
 		"      --worker io|rxonly    secondary: a data-path worker on the worker lcores\n"
 		"                            (io: forward between port pairs; rxonly: count)\n"
 		"      --worker-ports P,...  ports the worker uses (name patterns, default *)\n"
+		"      --worker-queues RULE  the queues it claims and polls (default all: every\n"
+		"                            queue of its ports; N; port=P:q=0-1; see hpctl(8))\n"
 		"      --print-eal-args      print the EAL arguments (PCI safety) and exit\n"
 		"  -h, --help, -V, --version (also before --)\n", prog, prog);
 }
@@ -63,7 +65,7 @@ static int parse_int(const char *s, int min, int max, const char *what)
 static void parse_options(int argc, char **argv, struct cli_options *cli)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_UNRESP, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
-	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS,
+	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS, O_WQUEUES,
 	       O_CALL, O_REQSTATE };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
@@ -86,6 +88,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		{"devices", required_argument, NULL, O_DEVICES},
 		{"worker", required_argument, NULL, O_WORKER},
 		{"worker-ports", required_argument, NULL, O_WPORTS},
+		{"worker-queues", required_argument, NULL, O_WQUEUES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -136,6 +139,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 			}
 			break;
 		case O_WPORTS: cli->worker_ports = optarg; break;
+		case O_WQUEUES: cli->worker_queues = optarg; break;
 		case O_LOG:
 			if ((hpd_log_level = hpd_log_level_parse(optarg)) < 0) {
 				fprintf(stderr, "hotplugd: unknown log level %s\n", optarg);

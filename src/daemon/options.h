@@ -15,6 +15,7 @@ struct cli_options {
 	bool no_state;
 	enum datapath_mode worker_mode; /* --worker */
 	const char *worker_ports;
+	const char *worker_queues; /* --worker-queues, NULL: all */
 };
 
 /* Defaults into hpd.opt, then our options (those after "--"; and

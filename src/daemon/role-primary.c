@@ -12,6 +12,7 @@
 #include "dev.h"
 #include "engine.h"
 #include "hotplugd.h"
+#include "leases.h"
 #include "log.h"
 #include "members.h"
 #include "options.h"
@@ -84,6 +85,7 @@ static int configure(const struct cli_options *cli)
 static int start(struct event_base *base)
 {
 	members_init(base);
+	leases_init();
 	engine_init(base);
 	/* a change is answered once it is in the state file */
 	engine_on_commit(state_save_then, state_outcome);
@@ -106,6 +108,7 @@ static void stop(void)
 {
 	engine_fini();
 	members_fini();
+	leases_fini();
 }
 
 const struct role_ops role_primary = {

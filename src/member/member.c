@@ -26,6 +26,7 @@
 #include "pidfd.h"
 #include "ports.h"
 #include "proto.h"
+#include "queues.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 
@@ -251,6 +252,7 @@ int hpd_member_lcore_online(struct hpd_member *m, unsigned int id)
 	(void)m;
 	polling = true;
 	ports_reader_online(id);
+	queues_poller(id);
 	return 0;
 }
 
@@ -278,6 +280,67 @@ unsigned int hpd_member_ports(const struct hpd_member *m, uint16_t *ports, unsig
 {
 	(void)m;
 	return ports_usable(ports, max);
+}
+
+int hpd_member_claim(struct hpd_member *m, const char *rule)
+{
+	char reason[HPD_REASON_MAX + 1];
+	int rc;
+
+	if (polling)
+		return -EDEADLK;
+	rc = proto_claim(ports_patterns(), rule, m->conf.timeout_ms, reason, sizeof(reason));
+	if (rc > 0)
+		queues_claimed((uint32_t)rc);
+	if (rc < 0)
+		RTE_LOG(ERR, USER1, "hotplugd member: claim \"%s\" refused: %s\n",
+			rule ? rule : "all", reason);
+	return rc;
+}
+
+int hpd_member_release(struct hpd_member *m, int claim)
+{
+	char reason[HPD_REASON_MAX + 1];
+	int rc;
+
+	if (polling)
+		return -EDEADLK;
+	if (claim < 0)
+		return -EINVAL;
+	/* the lcores let go before the primary frees the queues: another
+	 * member may poll them the moment they are free */
+	queues_withdraw((uint32_t)claim);
+	if ((rc = ports_wait_readers(m->conf.timeout_ms)) != 0)
+		return rc;
+	rc = proto_release((unsigned)claim, m->conf.timeout_ms, reason, sizeof(reason));
+	if (rc < 0)
+		RTE_LOG(ERR, USER1, "hotplugd member: release %d: %s\n", claim, reason);
+	return rc;
+}
+
+unsigned int hpd_member_queues(const struct hpd_member *m, unsigned int id,
+			       struct hpd_member_queue *q, unsigned int max)
+{
+	struct hpd_queue_use use[RTE_MAX_ETHPORTS * 8];
+	unsigned n = queues_mine(id, m->conf.lcores, use,
+				 RTE_MIN((unsigned)RTE_DIM(use), max));
+
+	for (unsigned i = 0; i < n; i++)
+		q[i] = (struct hpd_member_queue){.port = use[i].port, .queue = use[i].queue,
+						 .rx = use[i].rx, .tx = use[i].tx};
+	return n;
+}
+
+uint16_t hpd_member_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n)
+{
+	return queues_rx_burst(port, queue, pkts, n);
+}
+
+uint16_t hpd_member_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
+			     uint16_t n)
+{
+	return queues_tx_burst(port, queue, pkts, n);
 }
 
 int hpd_member_primary_pid(const struct hpd_member *m)

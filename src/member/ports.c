@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ports.h"
+#include "queues.h"
 #include "roster.h"
 
 static struct hpd_ports_mz *table;
@@ -40,9 +41,12 @@ int ports_table_init(bool primary)
 	table = mz->addr;
 	if (primary)
 		memset(table, 0, sizeof(*table));
-	/* the members' own lists, beside the primary's table */
+	/* the members' own lists and the queue leases, beside the primary's
+	 * table */
 	int rc = roster_init(primary);
 
+	if (rc == 0 || rc == -ENOENT)
+		rc = queues_table_init(primary);
 	return rc == -ENOENT ? 0 : rc;
 }
 
@@ -70,6 +74,14 @@ void ports_record(uint16_t port, const char *device, const char *devargs)
 	snprintf(s->device, sizeof(s->device), "%s", device ? device : "");
 	snprintf(s->devargs, sizeof(s->devargs), "%s", devargs ? devargs : "");
 	s->gen++;
+}
+
+void ports_set_queues(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq)
+{
+	if (port >= RTE_MAX_ETHPORTS)
+		return;
+	table->port[port].nb_rxq = nb_rxq;
+	table->port[port].nb_txq = nb_txq;
 }
 
 bool ports_ready(uint16_t port)
@@ -145,6 +157,11 @@ void ports_local_attached(uint16_t port)
 		return;
 	local_want[port] = wanted(port);
 	__atomic_store_n(&local_ok[port], 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
+}
+
+void ports_local_changed(void)
+{
 	__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
 }
 
@@ -251,7 +268,9 @@ void ports_reader_quiescent(unsigned id)
 
 uint64_t ports_usable_gen(void)
 {
-	return (uint64_t)ports_ready_gen() << 32 | __atomic_load_n(&local_gen, __ATOMIC_ACQUIRE);
+	/* both counts only grow: their sum changes when either does */
+	return (uint64_t)ports_ready_gen() << 32 |
+	       (uint32_t)(__atomic_load_n(&local_gen, __ATOMIC_ACQUIRE) + queues_gen());
 }
 
 unsigned ports_usable(uint16_t *list, unsigned max)
@@ -266,23 +285,15 @@ unsigned ports_usable(uint16_t *list, unsigned max)
 	return n;
 }
 
-int ports_quiesce(uint16_t port, bool leaving, int timeout_ms)
+int ports_wait_readers(int timeout_ms)
 {
 	struct timespec t0, t;
 	uint64_t token;
 
-	if (port >= RTE_MAX_ETHPORTS)
-		return 0;
-	/* a stop: the primary already cleared the shared ready flag; a local
-	 * detach: this process's own flag goes too */
-	if (leaving) {
-		__atomic_store_n(&local_ok[port], 0, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
-	}
 	if (qsv == NULL)
 		return 0;
 	/* every reader passes a quiescent state after the change: from then
-	 * on none can be inside a burst on port */
+	 * on none can be inside a burst on what the change withdrew */
 	token = rte_rcu_qsbr_start(qsv);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!rte_rcu_qsbr_check(qsv, token, false)) {
@@ -292,4 +303,17 @@ int ports_quiesce(uint16_t port, bool leaving, int timeout_ms)
 		sched_yield();
 	}
 	return 0;
+}
+
+int ports_quiesce(uint16_t port, bool leaving, int timeout_ms)
+{
+	if (port >= RTE_MAX_ETHPORTS)
+		return 0;
+	/* a stop: the primary already cleared the shared ready flag; a local
+	 * detach: this process's own flag goes too */
+	if (leaving) {
+		__atomic_store_n(&local_ok[port], 0, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&local_gen, 1, __ATOMIC_RELEASE);
+	}
+	return ports_wait_readers(timeout_ms);
 }

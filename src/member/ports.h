@@ -36,6 +36,9 @@ struct hpd_port_state {
 	uint8_t ready;
 	uint8_t pad[2];
 	uint32_t gen; /* bumped on every change */
+	/* the queues the primary configured at its last start (ethdev's
+	 * nb_rx_queues/nb_tx_queues): what queue leases cover */
+	uint16_t nb_rxq, nb_txq;
 	/* the devargs the primary attached its device with ("" if none):
 	 * what a member that joins later brings itself in line with */
 	char device[HPD_NAME_MAX + 1];
@@ -58,6 +61,7 @@ struct hpd_ports_mz *ports_table(void);
 /* primary */
 void ports_set_ready(uint16_t port, bool ready);
 void ports_record(uint16_t port, const char *device, const char *devargs);
+void ports_set_queues(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq);
 
 /* anyone */
 bool ports_ready(uint16_t port);
@@ -75,6 +79,9 @@ bool ports_queues_here(uint16_t port);
 /* The port was attached here / is attached no more (the latter does not
  * wait: see ports_quiesce). */
 void ports_local_attached(uint16_t port);
+/* Something of this process's use changed (its withdrawn leases): the
+ * readers re-read. */
+void ports_local_changed(void);
 
 /* Readers: up to n polling threads, ids 0..n-1. */
 int ports_readers_init(unsigned n);
@@ -84,7 +91,8 @@ void ports_reader_online(unsigned id);
 void ports_reader_offline(unsigned id);
 void ports_reader_quiescent(unsigned id);
 
-/* Changes whenever the usable set may have changed. */
+/* Changes whenever the usable set, or this process's leases, may have
+ * changed. */
 uint64_t ports_usable_gen(void);
 /* Ports usable now, in port order: attached here, wanted, ready, queues
  * here. Returns how many (at most max). */
@@ -96,5 +104,8 @@ unsigned ports_usable(uint16_t *list, unsigned max);
  * process withdrew it (a local detach). 0 or -ETIMEDOUT.
  */
 int ports_quiesce(uint16_t port, bool leaving, int timeout_ms);
+/* The same wait after any change of what the readers may use (queues
+ * withdrawn): 0 or -ETIMEDOUT. */
+int ports_wait_readers(int timeout_ms);
 
 #endif

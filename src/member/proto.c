@@ -92,20 +92,17 @@ int proto_reply(const struct hpd_mp_msg *m, const char *peer)
 	return rte_mp_reply(&out, peer) ? -rte_errno : 0;
 }
 
-int proto_join(const char *name, unsigned flags, int timeout_ms)
+/* A request to the primary on hpd_join, its one reply in r. */
+static int request(struct hpd_mp_msg *m, enum hpd_mp_type want, int timeout_ms,
+		   struct hpd_mp_msg *r)
 {
 	struct timespec ts = {.tv_sec = timeout_ms / 1000,
 			      .tv_nsec = (timeout_ms % 1000) * 1000000L};
 	struct rte_mp_reply reply = {0};
 	struct rte_mp_msg out;
-	struct hpd_mp_msg m, r;
-	int rc;
 
-	proto_msg_init(&m, HPD_MP_JOIN_REQ, 0);
-	m.h.flags = (uint16_t)flags;
-	snprintf(m.u.join.name, sizeof(m.u.join.name), "%s", name);
-	snprintf(m.u.join.dpdk, sizeof(m.u.join.dpdk), "%s", proto_dpdk_version());
-	fill(&out, HPD_MP_JOIN, &m);
+	memset(r, 0, sizeof(*r));
+	fill(&out, HPD_MP_JOIN, m);
 	if (rte_mp_request_sync(&out, &reply, &ts) != 0)
 		return -rte_errno;
 	if (reply.nb_received != 1) {
@@ -113,21 +110,67 @@ int proto_join(const char *name, unsigned flags, int timeout_ms)
 		free(reply.msgs);
 		return -ENOMSG;
 	}
-	memset(&r, 0, sizeof(r));
-	memcpy(&r, reply.msgs[0].param, RTE_MIN((size_t)reply.msgs[0].len_param, sizeof(r)));
+	memcpy(r, reply.msgs[0].param, RTE_MIN((size_t)reply.msgs[0].len_param, sizeof(*r)));
 	free(reply.msgs);
-	if (r.h.magic != own_magic() || r.h.type != HPD_MP_JOIN_REP) {
+	if (r->h.magic != own_magic() || r->h.type != want) {
 		RTE_LOG(ERR, USER1, "hotplugd: the primary speaks hotplugd protocol 0x%08x, this "
 			"process 0x%08x: every process of a group must run the same hotplugd\n",
-			r.h.magic, own_magic());
+			r->h.magic, own_magic());
+		r->u.reason[0] = '\0';
 		return -EPROTO;
 	}
-	rc = r.h.rc;
-	if (rc < 0 && r.u.reason[0]) {
-		r.u.reason[sizeof(r.u.reason) - 1] = '\0';
+	r->u.reason[sizeof(r->u.reason) - 1] = '\0';
+	return r->h.rc;
+}
+
+int proto_join(const char *name, unsigned flags, int timeout_ms)
+{
+	struct hpd_mp_msg m, r;
+	int rc;
+
+	proto_msg_init(&m, HPD_MP_JOIN_REQ, 0);
+	m.h.flags = (uint16_t)flags;
+	snprintf(m.u.join.name, sizeof(m.u.join.name), "%s", name);
+	snprintf(m.u.join.dpdk, sizeof(m.u.join.dpdk), "%s", proto_dpdk_version());
+	rc = request(&m, HPD_MP_JOIN_REP, timeout_ms, &r);
+	if (rc < 0 && r.u.reason[0])
 		RTE_LOG(ERR, USER1, "hotplugd: the primary refused this member: %s\n", r.u.reason);
-	}
 	return rc < 0 ? rc : r.h.pid;
+}
+
+int proto_claim(const char *ports, const char *rule, int timeout_ms, char *reason, size_t len)
+{
+	struct hpd_mp_msg m, r;
+	int n, rc;
+
+	rule = rule && *rule ? rule : "all";
+	proto_msg_init(&m, HPD_MP_CLAIM, 0);
+	/* a rule that names no ports is for the member's own (its patterns) */
+	if (strstr(rule, "port=") || ports == NULL || *ports == '\0')
+		n = snprintf(m.u.arg, sizeof(m.u.arg), "%s", rule);
+	else
+		n = snprintf(m.u.arg, sizeof(m.u.arg), "port=%s:%s%s", ports,
+			     strspn(rule, "0123456789") == strlen(rule) ? "n=" : "", rule);
+	if (n >= (int)sizeof(m.u.arg)) {
+		snprintf(reason, len, "the rule \"%s\" is %d bytes; the limit is %zu", m.u.arg, n,
+			 sizeof(m.u.arg) - 1);
+		return -ENAMETOOLONG;
+	}
+	rc = request(&m, HPD_MP_CLAIM_REP, timeout_ms, &r);
+	snprintf(reason, len, "%s", rc < 0 ? r.u.reason : "");
+	return rc < 0 ? rc : (int)r.h.seq;
+}
+
+int proto_release(unsigned claim, int timeout_ms, char *reason, size_t len)
+{
+	struct hpd_mp_msg m, r;
+	int rc;
+
+	proto_msg_init(&m, HPD_MP_RELEASE, 0);
+	snprintf(m.u.arg, sizeof(m.u.arg), "%u", claim);
+	rc = request(&m, HPD_MP_CLAIM_REP, timeout_ms, &r);
+	snprintf(reason, len, "%s", rc < 0 ? r.u.reason : "");
+	return rc;
 }
 
 /*

@@ -30,6 +30,14 @@ int proto_reply(const struct hpd_mp_msg *m, const char *peer);
  * this member (another hotplugd protocol or another DPDK); the reason,
  * naming both sides, is logged. */
 int proto_join(const char *name, unsigned flags, int timeout_ms);
+/* Claim queues by rule (the grammar is docs/protocol.md's, parsed by the
+ * primary; NULL: "all"); a rule without port= is for the ports matching
+ * this member's patterns. The claim's id (> 0), or a negative errno and
+ * the primary's reason (-EBUSY names the holder). */
+int proto_claim(const char *ports, const char *rule, int timeout_ms, char *reason, size_t len);
+/* Release claim (0: all of this member's); the caller withdrew its queues
+ * from its pollers first (queues_withdraw, ports_quiesce). */
+int proto_release(unsigned claim, int timeout_ms, char *reason, size_t len);
 /* This process's DPDK, as a join names it (test builds:
  * HOTPLUGD_DPDK_VERSION pretends another). */
 const char *proto_dpdk_version(void);

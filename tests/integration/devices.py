@@ -45,11 +45,9 @@ def port_stats(proc):
     return {p["name"]: p for p in proc.call("stats")["ports"]}
 
 
-def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, app_args=(), **kw):
-    """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
-    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1)):
-    hotplugd's own --worker, or with app the example built on
-    libhotplugd-member."""
+def forwarding_ports(factory, **kw):
+    """A group with null0, memif0 ~~memif link~~> memif1, null1 attached
+    and started, and no member yet."""
     g = factory(secondaries=0, **kw)
     sock = os.path.join(g.tmp, "m.sock")
     for d in ["net_null0", f"net_memif0,role=server,socket={sock},socket-abstract=no",
@@ -57,6 +55,15 @@ def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, app_args=()
         g.primary.call("attach", {"devargs": d})
     for d in FORWARD:
         g.primary.call("start", {"device": d})
+    return g
+
+
+def forwarding_group(factory, lcores="0@0,1@1", app=False, env=None, app_args=(), **kw):
+    """null0 -> memif0 ~~memif link~~> memif1 -> null1 and back, forwarded
+    by an io worker in a secondary (pairs (null0, memif0), (memif1, null1)):
+    hotplugd's own --worker, or with app the example built on
+    libhotplugd-member."""
+    g = forwarding_ports(factory, **kw)
     if app:
         w = g.add_app(lcores, ["--name", "fwd", "--ports", "net_null*,net_memif*", *app_args], env)
     else:

@@ -8,6 +8,8 @@
 #include "datapath.h"
 #include "dev.h"
 #include "hotplugd.h"
+#include "leases.h"
+#include "queues.h"
 #include "devjob.h"
 #include "state.h"
 
@@ -27,9 +29,13 @@ static json_t *build(void)
 	size_t i;
 
 	/* the data-path view is live (counters), not part of the snapshot */
-	json_array_foreach(ports, i, p)
-		json_object_set_new(p, "datapath", datapath_port_json(
-			(uint16_t)json_integer_value(json_object_get(p, "port"))));
+	json_array_foreach(ports, i, p) {
+		uint16_t port = (uint16_t)json_integer_value(json_object_get(p, "port"));
+
+		json_object_set_new(p, "datapath", datapath_port_json(port));
+		/* the queue leases, from the shared table: live too */
+		json_object_set_new(p, "queues", leases_port_json(port));
+	}
 	r = json_pack("{s:o, s:i, s:s}", "ports", ports, "pid", hpd.pid,
 		      "role", hpd_role_name());
 	/* the primary is still bringing its devices back: more are coming */
@@ -46,7 +52,8 @@ static void list(struct api_req *req)
 		api_ok(req, build());
 		return;
 	}
-	gen = dev_list_gen();
+	/* the leases change without the port list */
+	gen = dev_list_gen() + ((uint64_t)queues_gen() << 32);
 	if (cached == NULL || gen != cached_gen) {
 		json_t *r = build();
 

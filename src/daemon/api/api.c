@@ -176,6 +176,16 @@ void api_fail(struct api_req *req, int err, const char *fmt, ...)
 	respond(req, rpc_errno(req->rpc.id, err, reason));
 }
 
+void api_fail_data(struct api_req *req, int err, json_t *extra, const char *reason)
+{
+	json_t *resp = rpc_errno(req->rpc.id, err, reason);
+
+	if (extra)
+		json_object_update(json_object_get(json_object_get(resp, "error"), "data"), extra);
+	json_decref(extra);
+	respond(req, resp);
+}
+
 void api_rpc_fail(struct api_req *req, int code, const char *msg)
 {
 	respond(req, rpc_error(req->rpc.id, code, msg, NULL));

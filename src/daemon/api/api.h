@@ -110,6 +110,8 @@ void api_ok_encoded(struct api_req *req, const char *result, size_t len);
 /* err: a negative errno, like every int return here. */
 void api_fail(struct api_req *req, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, with fields added to error.data (stolen; may be NULL). */
+void api_fail_data(struct api_req *req, int err, json_t *data, const char *reason);
 void api_rpc_fail(struct api_req *req, int code, const char *msg);
 /* Relay: a response from the primary, re-addressed to this request's id. */
 void api_relayed(struct api_req *req, json_t *response);

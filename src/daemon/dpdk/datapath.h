@@ -7,6 +7,8 @@
  * Safety against hotplug is ports.c's (src/member, shared with
  * libhotplugd-member): the workers are its RCU readers, poll only the
  * ports it calls usable, and report a quiescent state between bursts.
+ * Of those ports they poll only the queues leased to this process
+ * (queues.c), dealt out to the lcores by queue number.
  */
 #ifndef HPD_DATAPATH_H
 #define HPD_DATAPATH_H
@@ -19,7 +21,9 @@
 
 enum datapath_mode { DP_NONE, DP_IO, DP_RXONLY };
 
-int datapath_init(enum datapath_mode mode, const char *patterns);
+/* rule: the queues to claim (--worker-queues, NULL: all); the worker
+ * polls exactly the leases the claim gets it, now and later. */
+int datapath_init(enum datapath_mode mode, const char *patterns, const char *rule);
 void datapath_fini(void);
 bool datapath_enabled(void);
 /* A new device took this port id here: fresh counters. */

@@ -71,6 +71,20 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
 }
 
 /*
+ * How many rx and tx queues the primary gives a port: 1, or in the
+ * meantime HOTPLUGD_PORT_QUEUES=N (1..16) for the queue-lease tests and
+ * bench. Stands in for the port configuration of issue 15 (branch
+ * q-config), which replaces it.
+ */
+static uint16_t port_queues(void)
+{
+	const char *e = getenv("HOTPLUGD_PORT_QUEUES");
+	int n = e ? atoi(e) : 1;
+
+	return (uint16_t)(n >= 1 && n <= 16 ? n : 1);
+}
+
+/*
  * A secondary copies a port's queue array pointer into its fast-path table
  * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
  * allocated by the first rte_eth_dev_configure() and kept until close. So
@@ -92,7 +106,7 @@ static void preconfigure(const char *name)
 	if (info.driver_name && strcmp(info.driver_name, "net_tap") == 0)
 		return;
 	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
+	if (rte_eth_dev_configure(port, port_queues(), port_queues(), &conf) != 0)
 		log_warn("%s: cannot configure before the members attach it; a data-path "
 			 "worker will leave it alone in members that attach it now", name);
 }
@@ -112,6 +126,7 @@ static void record(uint16_t port)
 
 		ports_record(port, name, devargs);
 		portconf_default(&c);
+		c.rxq = c.txq = port_queues();
 		conf_record(port, &c);
 	}
 }
@@ -302,6 +317,15 @@ int dev_configure(uint16_t port, const struct hpd_port_conf *c, char *reason, si
 	return rc;
 }
 
+/* What queue leases cover: ethdev's own counts. */
+static void queues_publish(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		ports_set_queues(port, info.nb_rx_queues, info.nb_tx_queues);
+}
+
 /* Apply c and start; on a failure the port is configured as it was before
  * (and stays stopped), the first failure in reason. */
 static int apply_and_start(uint16_t port, const struct hpd_port_conf *c, char *reason,
@@ -319,6 +343,8 @@ static int apply_and_start(uint16_t port, const struct hpd_port_conf *c, char *r
 		else
 			rc = eal_log_failed(rc, "start", reason, rlen);
 	}
+	if (rc == 0)
+		queues_publish(port);
 	if (rc && devconf_restore(port, undo, sizeof(undo)) != 0)
 		log_err("port %u: cannot configure it as it was again: %s", port, undo);
 	return rc;
@@ -382,6 +408,7 @@ int dev_reconfigure(uint16_t port, const struct hpd_port_conf *c, char *reason, 
 		eal_log_capture_begin();
 		if (rte_eth_dev_start(port) == 0) {
 			eal_log_capture_end();
+			queues_publish(port);
 			set_started(port, true);
 			snprintf(reason, rlen, "%s; the previous configuration is back", why);
 		} else {

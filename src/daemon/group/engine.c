@@ -22,6 +22,7 @@
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
+#include "leases.h"
 #include "log.h"
 #include "members.h"
 #include "mp.h"
@@ -1062,6 +1063,8 @@ static void detach_quiesced(struct op *op)
 {
 	if (quiesce_failed(op))
 		return;
+	/* no member polls the port now: its queues are free */
+	leases_port_down(op->port, "detached");
 	local(op, L_STOP, NULL, detach_stopped);
 }
 
@@ -1146,8 +1149,11 @@ static void port_done(struct op *op)
 
 	/* started: the data path may use it from now on; a failed stop
 	 * leaves it started, so usable again */
-	if ((op->kind == OP_START && rc == 0) || (op->kind == OP_STOP && rc && rc != -EALREADY))
+	if ((op->kind == OP_START && rc == 0) || (op->kind == OP_STOP && rc && rc != -EALREADY)) {
 		ports_set_ready(op->port, true);
+		/* the standing claims take their queues (again) */
+		leases_port_up(op->port);
+	}
 	local_failed(op);
 	if (rc == -EALREADY)
 		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
@@ -1241,6 +1247,7 @@ static void stop_quiesced(struct op *op)
 {
 	if (quiesce_failed(op))
 		return;
+	leases_port_down(op->port, "stopped");
 	local(op, L_STOP, NULL, port_done);
 }
 

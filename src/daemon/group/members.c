@@ -12,6 +12,7 @@
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
+#include "leases.h"
 #include "log.h"
 #include "members.h"
 #include "mp.h"
@@ -114,6 +115,9 @@ static void remove_member(struct member *m, const char *why)
 	json_t *ev = member_event(m, fenced ? "fenced" : why);
 
 	log_notice("member %d (%s) left: %s", pid, m->name, why);
+	/* it polls nothing any more: its queues are free (named while the
+	 * member is still on the list) */
+	leases_member_gone(pid, fenced ? "fenced" : "member_gone");
 	/* gone from the list first: subscribers (the status line) count it out */
 	member_free(m);
 	events_publish("member.left", ev);
@@ -269,6 +273,8 @@ json_t *members_json(void)
 				    "socket", m->has_socket ? json_string(sock) : json_null());
 		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
 				    "ports", roster_json(m->pid));
+		json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+				    "queues", leases_member_json(m->pid));
 		/* not there: a member started with another --runtime-dir (or
 		 * one still starting) */
 		if (m->has_socket)
