@@ -29,7 +29,7 @@ shift $(( $# > 0 ? 1 : 0 ))
 
 # Everything a target may exercise; pure code only (no DPDK, no libevent).
 # A new pure source under test goes here and in meson.build's common list.
-common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
+common_srcs=(jsonrpc.c errname.c devargs.c policy.c portconf.c)
 # Targets that hold the pure code to DPDK's own parser: they also build the
 # daemon's DPDK-side sources named here and link DPDK (no EAL is started).
 dpdk_targets=(differential)
@@ -64,8 +64,8 @@ for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 # api/, core/events.c), linked as they are, with only the layers below the
 # API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
 daemon_srcs=(front/control.c front/climits.c api/api.c api/api-hotplug.c api/api-list.c api/api-port.c
-  api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c api/api-claim.c
-  api/api-queues.c core/events.c
+  api/api-configure.c api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c
+  api/api-claim.c api/api-queues.c core/events.c
   core/hotplugd.c core/stuck.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')
 for l in front api group dpdk core; do daemon_cflags+=(-I"$top/src/daemon/$l"); done

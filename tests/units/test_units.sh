@@ -758,11 +758,14 @@ else
 				fail "completion: hpctl ${*:2}: got '$got', want '$want'"
 			fi
 		}
-		expect_completion "attach check detach list ps start stats status stop watch" "$hpctl" ""
+		expect_completion "attach check configure detach list ps start stats status stop watch" "$hpctl" ""
 		expect_completion "--file-prefix" "$hpctl" --fi
 		expect_completion "$P" "$hpctl" -r "$run" --file-prefix "$P"
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""
 		expect_completion "net_ring0" "$hpctl" -r "$run" --file-prefix "$P" start ""
+		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" configure ""
+		expect_completion "off on" "$hpctl" -r "$run" --file-prefix "$P" start net_ring0 --promisc ""
+		expect_completion "ip,udp" "$hpctl" start net_ring0 --rss ip,u
 		expect_completion "net_null0" "$hpctl" -r "$run" --file-prefix = "$P" stop ""
 		expect_completion "$apid" "$hpctl" -r "$run" --file-prefix "$P" --pid ""
 		expect_completion "net_null0" "$hpctl" --json -r "$run" --file-prefix "$P" detach net_nu

@@ -13,6 +13,7 @@
 #include "hotplugd.h"
 #include "log.h"
 #include "members.h"
+#include "portconf.h"
 
 /* getgrouplist(): supplementary groups looked at per peer */
 #define PEER_GROUPS_MAX 256
@@ -256,8 +257,16 @@ bool api_params(struct api_req *req, const char *const *allowed)
 
 void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 {
+	api_submit_config(req, kind, param, NULL);
+}
+
+void api_submit_config(struct api_req *req, enum op_kind kind, const char *param,
+		       const char *config_param)
+{
+	json_t *config = config_param ? json_object_get(req->rpc.params, config_param) : NULL;
+	struct hpd_port_conf c;
 	const char *arg;
-	char msg[128];
+	char msg[160];
 
 	if (rpc_param_str(req->rpc.params, param, true, &arg, msg, sizeof(msg))) {
 		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
@@ -270,8 +279,16 @@ void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 			 HPD_DEVARGS_MAX);
 		return;
 	}
+	/* the syntax now, what the device can do once it is resolved: a
+	 * configuration that does not parse is invalid params, like a typo
+	 * in any other parameter */
+	portconf_default(&c);
+	if (config && portconf_merge(&c, config, msg, sizeof(msg)) != 0) {
+		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
+		return;
+	}
 	req->origin.request_id = req->rpc.id;
-	engine_submit(kind, arg, &req->origin, api_op_done, req);
+	engine_submit_config(kind, arg, config, &req->origin, api_op_done, req);
 }
 
 /* A member relays requests on behalf of its own clients and says who they

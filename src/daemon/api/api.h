@@ -121,6 +121,10 @@ void api_op_done(const struct op_result *res, void *arg);
 bool api_params(struct api_req *req, const char *const *allowed);
 /* Queue the operation named by the (required) string param. */
 void api_submit(struct api_req *req, enum op_kind kind, const char *param);
+/* And with the port configuration object in config_param (optional),
+ * its syntax checked here (invalid params), its values by the engine. */
+void api_submit_config(struct api_req *req, enum op_kind kind, const char *param,
+		       const char *config_param);
 
 /* rights of a peer from its credentials (uid 0 and our own uid: all) */
 unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
