@@ -11,6 +11,7 @@
 
 #include "dev.h"
 #include "engine.h"
+#include "errname.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "log.h"
@@ -107,8 +108,8 @@ static void save_done(void *arg, int rc, const char *reason)
 		/* the devices themselves are fine; only the record is behind */
 		if (last_error != -rc)
 			log_err("state file %s: cannot write: %s", path, strerror(-rc));
-		events_publish("state.write_failed", json_pack("{s:s, s:s}", "file", path,
-							       "errno", strerror(-rc)));
+		events_publish("state.write_failed", json_pack("{s:s, s:s, s:s}", "file", path,
+				"errno", hpd_errname(rc), "reason", strerror(-rc)));
 	} else if (last_error) {
 		log_notice("state file %s: written again", path);
 	}
