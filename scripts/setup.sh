@@ -22,9 +22,10 @@ for arg in "$@"; do
   case "$arg" in
   # every stage's tools, so that no check can pass or skip for lack of
   # one: strace (SystemCallFilter), capsh (capability sets), man, a per-test
-  # timeout, and the QEMU guest's host side (tests/qemu/run-guest.sh)
+  # timeout, the protocol schema check (jsonschema), and the QEMU guest's host side
+  # (tests/qemu/run-guest.sh)
   --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux strace libcap2-bin
-                 man-db python3-pytest-timeout qemu-system-x86 linux-image-amd64
+                 man-db python3-pytest-timeout python3-jsonschema qemu-system-x86 linux-image-amd64
                  busybox-static cpio pciutils kmod dpdk-dev) ;;
   *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac

@@ -64,7 +64,7 @@ for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 # api/, core/events.c), linked as they are, with only the layers below the
 # API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
 daemon_srcs=(front/control.c front/climits.c api/api.c api/api-discover.c api/api-hotplug.c
-  api/api-list.c api/api-port.c
+  api/api-list.c api/api-methods.c api/api-port.c
   api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c core/events.c
   core/hotplugd.c core/stuck.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')

@@ -90,6 +90,8 @@ void api_register(struct api_method *m);
 	}
 
 const struct api_method *api_find(const char *name);
+/* Every registered method, in registration order. */
+void api_foreach(void (*fn)(const struct api_method *m, void *arg), void *arg);
 
 /* A secondary hands API_PRIMARY methods to fn instead of running them
  * (relay.c installs it); without a forwarder every method runs here. */
