@@ -89,8 +89,8 @@ class Client:
                 req = json.loads(line)
                 if isinstance(req, dict) and "id" in req and isinstance(req.get("method"), str):
                     self._methods[json.dumps(req["id"])] = req["method"]
-            except ValueError:
-                pass
+            except (ValueError, RecursionError):
+                pass  # not JSON (or too deep for Python): its answer has no method
         self.sock.sendall(data)
 
     def read_msg(self, timeout=None):
