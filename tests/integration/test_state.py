@@ -138,7 +138,8 @@ def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, w
             assert ev["errno"] == "EROFS" and "Read-only" in ev["reason"], ev
             att = sub.wait_event(lambda e: e["event"] == "device.attached")
             assert_not_persisted(res, att, "Read-only file system")
-            assert "Read-only" in g.primary.call("status")["state"]["write_error"]
+            st = g.primary.call("status")["state"]
+            assert st["write_error"] == "EROFS" and "Read-only" in st["write_reason"], st
             # a secondary's client gets the same answer, relayed
             res = g.secondaries[0].call("attach", {"devargs": "net_null1"})
             assert res["persisted"] is False

@@ -327,8 +327,10 @@ json_t *state_status(void)
 	json_t *s = json_pack("{s:s?, s:O}", "file", enabled ? path : NULL,
 			      "restore", restore_report);
 
-	if (last_error)
-		json_object_set_new(s, "write_error", json_string(strerror(last_error)));
+	if (last_error) { /* an errno name, like every error of the protocol */
+		json_object_set_new(s, "write_error", json_string(hpd_errname(last_error)));
+		json_object_set_new(s, "write_reason", json_string(strerror(last_error)));
+	}
 	if (*unavailable)
 		json_object_set_new(s, "unavailable", json_string(unavailable));
 	return s;
