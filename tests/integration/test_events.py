@@ -164,8 +164,11 @@ def test_since_ahead_of_the_primary_is_refused(group):
     c = Client(group.primary.sock_path)
     msg = c.call_raw("subscribe", {"since": last + 100})
     assert msg["error"]["code"] == -32602 and "ahead" in msg["error"]["message"], msg
-    msg = c.call_raw("subscribe", {"epoch": "x"})
-    assert msg["error"]["code"] == -32602, msg
+    for params in ({"epoch": "0" * 32}, {"since": 0, "epoch": "x"},
+                   {"since": 0, "epoch": "A" * 32}, {"since": 0, "epoch": "0" * 33},
+                   {"since": 0, "epoch": 7}, {"since": 0, "nonsense": 1}):
+        msg = c.call_raw("subscribe", params)
+        assert msg["error"]["code"] == -32602, (params, msg)
     assert no_notification_before_answer(c)
     c.close()
 

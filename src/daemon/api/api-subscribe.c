@@ -34,8 +34,9 @@ static void subscribe(struct api_req *req)
 		api_rpc_fail(req, RPC_INVALID_PARAMS, reason);
 		return;
 	}
-	if (theirs && since < 0) {
-		api_rpc_fail(req, RPC_INVALID_PARAMS, "\"epoch\" goes with \"since\"");
+	if (theirs && (since < 0 || strlen(theirs) != 32 || strspn(theirs, "0123456789abcdef") != 32)) {
+		api_rpc_fail(req, RPC_INVALID_PARAMS, since < 0 ? "\"epoch\" goes with \"since\"" :
+			     "\"epoch\" must be 32 hex digits, as events carry it");
 		return;
 	}
 	if (req->sink->subscribe == NULL) {
