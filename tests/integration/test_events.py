@@ -108,6 +108,24 @@ def test_event_stream_reconnects_and_misses_nothing(group):
     s.close()
 
 
+def test_event_stream_over_a_primary_restart_says_so(group_factory):
+    """A new primary is a new epoch: the stream says events.restarted, then
+    gives the new primary's events from its first (the restore's)."""
+    g = group_factory(secondaries=0)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    s = hotplugd.EventStream(g.primary.sock_path, since=0, observer=Client.check)
+    old = s.wait(lambda e: e["event"] == "device.attached")
+    g.primary.kill()
+    g.restart_primary()
+    marker = s.next(30)
+    assert marker == {"event": "events.restarted", "epoch": s.epoch,
+                      "previous_epoch": old["epoch"]}, marker
+    ev = s.next(10)
+    assert ev["seq"] == 1 and ev["epoch"] != old["epoch"], ev
+    assert ev["event"] == "device.attached" and ev["device"] == "net_null0", ev
+    s.close()
+
+
 def test_history_overflow_is_reported_before_what_is_left(group_factory):
     g = group_factory(secondaries=0, daemon_args=["--event-history", "4"])
     sub = Subscriber(g.primary.sock_path)
