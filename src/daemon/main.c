@@ -73,11 +73,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* The event bus's other subscriber: systemd's STATUS= line follows what
  * happens (devices and members come and go). */
-static void status_on_event(const char *event, json_t *params, void *arg)
+static void status_on_event(const char *event, json_t *params, const struct hpd_event *ev,
+			    void *arg)
 {
 	const struct role_ops *role = arg;
 
-	(void)event, (void)params;
+	(void)event, (void)params, (void)ev;
 	role->status();
 }
 
@@ -210,6 +211,7 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 
 	/* the device-job thread wakes the loop from its own thread */
 	evthread_use_pthreads();
+	events_history_limits((unsigned)hpd.opt.event_history, EVENTS_HISTORY_BYTES);
 	hpd.base = event_base_new();
 	if (hpd.base == NULL || inbox_init(hpd.base, mp_dispatch) != 0 ||
 	    devjob_init(hpd.base) != 0 ||

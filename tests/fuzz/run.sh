@@ -63,8 +63,9 @@ for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 # fuzz_control drives the daemon's own control socket and API (front/,
 # api/, core/events.c), linked as they are, with only the layers below the
 # API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
-daemon_srcs=(front/control.c front/climits.c api/api.c api/api-hotplug.c api/api-list.c api/api-port.c
-  api/api-configure.c api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c
+daemon_srcs=(front/control.c front/climits.c api/api.c api/api-discover.c api/api-hotplug.c
+  api/api-list.c api/api-methods.c api/api-port.c api/api-configure.c
+  api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c
   api/api-claim.c api/api-queues.c core/events.c
   core/hotplugd.c core/stuck.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')
@@ -82,8 +83,11 @@ for t in "${targets[@]}"; do
   mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   extra=() extra_libs=""
   if [ "$t" = control ]; then
+    # rpc.discover's document, built in as meson does
+    python3 "$top/src/daemon/api/embed-openrpc.py" "$top/src/daemon/api/openrpc.json" \
+      "$dir/openrpc.c"
     extra=("${daemon_cflags[@]}" "$here/daemon_stubs.c" "$top/src/common/log.c"
-      "$top/src/common/paths.c")
+      "$top/src/common/paths.c" "$dir/openrpc.c")
     for f in "${daemon_srcs[@]}"; do extra+=("$top/src/daemon/$f"); done
     extra_libs=$daemon_libs
   elif [[ " ${dpdk_targets[*]} " == *" $t "* ]]; then

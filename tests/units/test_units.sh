@@ -908,6 +908,27 @@ if [[ $installed == 1 ]]; then
 	[[ $failed == 0 ]]
 	exit
 fi
+
+# The Python client as a script sees it: importable from where meson put
+# it, by the system's Python, with the protocol's document beside it, and
+# documented (pydoc).
+python_client_installed() { # DESTDIR
+	local dest=$1 init dir
+	init=$(find "$dest" -path '*/hotplugd/__init__.py' -print -quit)
+	if [[ -z $init ]]; then
+		fail "python client: hotplugd/__init__.py not installed"
+		return
+	fi
+	dir=$(dirname "$(dirname "$init")")
+	check "python client: installed with openrpc.json beside it" test -e "$dir/hotplugd/openrpc.json"
+	check "python client: import hotplugd by /usr/bin/python3, its document loads, pydoc documents it" \
+		env -u PYTHONPATH PYTHONPATH="$dir" /usr/bin/python3 -c '
+import hotplugd, hotplugd.schema, os, pydoc, sys
+assert os.path.dirname(hotplugd.__file__) == sys.argv[1] + "/hotplugd", hotplugd.__file__
+assert hotplugd.schema.document()["info"]["version"]
+assert "EventStream" in pydoc.render_doc(hotplugd, renderer=pydoc.plaintext)' "$dir"
+}
+
 dest=$(mktemp -d /tmp/hpd-destdir.XXXXXX)
 if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 2>&1; then
 	prefix=$(meson introspect "$builddir" --buildoptions |
@@ -939,6 +960,7 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 	done
 	check "meson install: the documents and the zsh completion${missing:+ (missing:$missing)}" test -z "$missing"
 	member_library_installed "$dest" "$prefix"
+	python_client_installed "$dest"
 else
 	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"
 fi

@@ -58,6 +58,14 @@ const struct api_method *api_find(const char *name)
 	return NULL;
 }
 
+void api_foreach(void (*fn)(const struct api_method *m, void *arg), void *arg)
+{
+	struct api_method *m;
+
+	STAILQ_FOREACH(m, &methods, next)
+		fn(m, arg);
+}
+
 /* ---- access control ---------------------------------------------------- */
 
 static gid_t group_id(const char *name)

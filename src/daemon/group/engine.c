@@ -19,6 +19,7 @@
 #include "drvparams.h"
 #include "eal_args.h"
 #include "engine.h"
+#include "errname.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
@@ -129,7 +130,7 @@ static void publish_now(struct op *op, const char *event)
 	if (op->res.port >= 0)
 		json_object_set_new(d, "port", json_integer(op->res.port));
 	if (op->res.rc) {
-		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
+		json_object_set_new(d, "errno", json_string(hpd_errname(op->res.rc)));
 		json_object_set_new(d, "reason", json_string(op->res.reason));
 	}
 	if (op->res.rc == 0 && op->res.persisted >= 0) {

@@ -11,6 +11,7 @@
 
 #include "dev.h"
 #include "engine.h"
+#include "errname.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "log.h"
@@ -108,8 +109,8 @@ static void save_done(void *arg, int rc, const char *reason)
 		/* the devices themselves are fine; only the record is behind */
 		if (last_error != -rc)
 			log_err("state file %s: cannot write: %s", path, strerror(-rc));
-		events_publish("state.write_failed", json_pack("{s:s, s:s}", "file", path,
-							       "errno", strerror(-rc)));
+		events_publish("state.write_failed", json_pack("{s:s, s:s, s:s}", "file", path,
+				"errno", hpd_errname(rc), "reason", strerror(-rc)));
 	} else if (last_error) {
 		log_notice("state file %s: written again", path);
 	}
@@ -356,8 +357,10 @@ json_t *state_status(void)
 	json_t *s = json_pack("{s:s?, s:O}", "file", enabled ? path : NULL,
 			      "restore", restore_report);
 
-	if (last_error)
-		json_object_set_new(s, "write_error", json_string(strerror(last_error)));
+	if (last_error) { /* an errno name, like every error of the protocol */
+		json_object_set_new(s, "write_error", json_string(hpd_errname(last_error)));
+		json_object_set_new(s, "write_reason", json_string(strerror(last_error)));
+	}
 	if (*unavailable)
 		json_object_set_new(s, "unavailable", json_string(unavailable));
 	return s;
