@@ -24,7 +24,7 @@ for arg in "$@"; do
   # one: strace (SystemCallFilter), capsh (capability sets), man, a per-test
   # timeout, and the QEMU guest's host side (tests/qemu/run-guest.sh)
   --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux strace libcap2-bin
-                 man-db python3-pytest-timeout qemu-system-x86 linux-image-amd64
+                 man-db python3-pytest-timeout python3-prometheus-client qemu-system-x86 linux-image-amd64
                  busybox-static cpio pciutils kmod dpdk-dev) ;;
   *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac

@@ -14,6 +14,7 @@
 #include "hotplugd.h"
 #include "log.h"
 #include "members.h"
+#include "metrics.h"
 #include "options.h"
 #include "role.h"
 #include "state.h"
@@ -85,6 +86,9 @@ static int start(struct event_base *base)
 {
 	members_init(base);
 	engine_init(base);
+	/* only the primary knows the group's members */
+	if (metrics_source("members", members_liveness_json) != 0)
+		return -ENOSPC;
 	/* a change is answered once it is in the state file */
 	engine_on_commit(state_save_then, state_outcome);
 	return 0;
