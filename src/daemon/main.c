@@ -32,6 +32,7 @@
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 #include "mp.h"
@@ -227,7 +228,7 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports)) != 0)
 		goto out_role;
 	if ((rc = metrics_source("ports", portstats_json)) != 0 ||
-	    (rc = metrics_init(hpd.base)) != 0) {
+	    (rc = metrics_init(hpd.base)) != 0 || (rc = journal_init()) != 0) {
 		log_err("metrics: %s", strerror(-rc));
 		goto out_metrics;
 	}
