@@ -209,8 +209,9 @@ def test_dpdk_telemetry_py_reads_the_endpoints(group_factory):
 def test_scrapes_during_churn(group_factory):
     """Telemetry reads run on DPDK's thread while the loop replaces the
     snapshot: scrape both ways in a loop through attach/detach churn (the
-    sanitizers stage runs this under ASan/UBSan)."""
-    g = group_factory(secondaries=1)
+    sanitizers stage runs this under ASan/UBSan; there each read holds the
+    snapshot 2 ms, so that replacements land during reads)."""
+    g = group_factory(secondaries=1, primary_env={"HOTPLUGD_TELEMETRY_PAUSE_US": "2000"})
     stop = threading.Event()
     errors, scrapes = [], [0]
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_telemetry.h>
 #include <rte_version.h>
@@ -230,6 +231,27 @@ static const struct endpoint {
 	{"/hotplugd/events", events, true, "hotplugd: events published, by name. No parameters"},
 };
 
+#ifdef HPD_FAULT_HOOKS
+/*
+ * Test builds only (meson -Dfault_hooks=true): HOTPLUGD_TELEMETRY_PAUSE_US=N
+ * makes each telemetry read hold the snapshot N us longer, so that the
+ * loop's replacements (every event) land while a read is in progress: a
+ * snapshot freed under the reader shows as a use-after-free in the
+ * sanitizers stage (test_scrapes_during_churn).
+ */
+static void read_pause(void)
+{
+	const char *us = getenv("HOTPLUGD_TELEMETRY_PAUSE_US");
+
+	if (us)
+		usleep((useconds_t)atoi(us));
+}
+#else
+static void read_pause(void)
+{
+}
+#endif
+
 static int dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
@@ -241,8 +263,10 @@ static int dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (endpoints[i].dict)
 			rte_tel_data_start_dict(d);
 		s = metrics_lock();
-		if (s)
+		if (s) {
+			read_pause();
 			rc = endpoints[i].fn(s, params, d);
+		}
 		metrics_unlock();
 		return rc;
 	}
