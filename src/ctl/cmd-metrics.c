@@ -5,6 +5,9 @@
  * node_exporter's textfile collector or any scraper. Every sample carries
  * process="<name>", so that files of several processes of a group add up
  * without clashing. The names are listed in docs/operations.md.
+ * `hpctl metrics prometheus` writes the same samples in Prometheus' older
+ * text format (0.0.4), which node_exporter's textfile collector reads: no
+ * UNIT or EOF lines, counters typed by their _total name, info a gauge.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +16,8 @@
 #include "hpctl.h"
 
 #define LABELS_LEN 512
+
+static bool prometheus; /* the 0.0.4 text format, not OpenMetrics */
 
 /* a string member, "" when absent */
 static const char *str(json_t *o, const char *key)
@@ -64,10 +69,16 @@ static const char *number(double v, char *buf, size_t len)
 
 static void family(const char *name, const char *type, const char *unit, const char *help)
 {
-	printf("# TYPE %s %s\n", name, type);
-	if (unit)
+	const char *suffix = "";
+
+	if (prometheus && strcmp(type, "counter") == 0)
+		suffix = "_total";
+	else if (prometheus && strcmp(type, "info") == 0)
+		type = "gauge", suffix = "_info";
+	printf("# TYPE %s%s %s\n", name, suffix, type);
+	if (unit && !prometheus)
 		printf("# UNIT %s %s\n", name, unit);
-	printf("# HELP %s %s\n", name, help);
+	printf("# HELP %s%s %s\n", name, suffix, help);
 }
 
 static void sample(const char *name, const char *suffix, const struct labels *l,
@@ -287,17 +298,24 @@ static int text(const struct ctl *ctl, json_t *res)
 	events(res);
 	members(res);
 	ports(res);
-	printf("# EOF\n");
+	if (!prometheus)
+		printf("# EOF\n");
 	return fflush(stdout) == 0 ? 0 : -1;
 }
 
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	if (argc > 0 && strcmp(argv[0], "prometheus") == 0)
+		prometheus = true;
+	else if (argc > 0 && strcmp(argv[0], "openmetrics") != 0) {
+		fprintf(stderr, "hpctl: metrics: unknown format \"%s\" (openmetrics, prometheus)\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
 	return ctl_show(ctl, "metrics", text);
 }
 
 const struct cmd_entry cmd_metrics_entry = {
-	.name = "metrics", .usage = "", .min_args = 0, .max_args = 0,
+	.name = "metrics", .usage = "[openmetrics|prometheus]", .min_args = 0, .max_args = 1,
 	.help = "the process's metrics as OpenMetrics text", .exec = exec,
 };

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from prometheus_client.parser import text_string_to_metric_families as prometheus_families
 
 from hpd import RpcError, fault_hooks, wait_for
 
@@ -65,6 +66,38 @@ def om(samples, name, **labels):
     return samples.get((name, frozenset(labels.items())), 0)
 
 
+def prometheus_format_matches(g, samples):
+    """hpctl metrics prometheus: the same samples in the 0.0.4 text format
+    (node_exporter's textfile collector), every family typed (a TYPE line
+    naming what its samples are called), no OpenMetrics-only lines."""
+    r = g.hpctl("metrics", "prometheus")
+    assert r.returncode == 0, r.stderr
+    assert "# EOF" not in r.stdout and "# UNIT" not in r.stdout
+    typed = {}
+    for line in r.stdout.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert kind in ("counter", "gauge", "histogram"), line
+            typed[name] = kind
+        elif not line.startswith("#"):
+            name = line.split("{")[0]
+            base = name[:-len("_bucket")] if name.endswith("_bucket") else name
+            base = base.rsplit("_", 1)[0] if base.endswith(("_count", "_sum")) else base
+            assert name in typed or base in typed, f"untyped sample {line}"
+    got = {}
+    for fam in prometheus_families(r.stdout):
+        for s in fam.samples:
+            labels = {k: v for k, v in s.labels.items() if k != "process"}
+            got[(s.name, frozenset(labels.items()))] = s.value
+    # the info sample is a gauge there: same name, same value
+    assert got.keys() == samples.keys()
+    for k, v in samples.items():
+        if "age_seconds" not in k[0] and "duration" not in k[0]:
+            assert got[k] == v, k
+    bad = g.hpctl("metrics", "json")
+    assert bad.returncode == 2 and "unknown format" in bad.stderr
+
+
 def ops(tel):
     return tel.get("/hotplugd/operations")
 
@@ -109,6 +142,8 @@ def test_metrics_move_with_operations(group_factory):
                   operation="attach", outcome="ok") < 10
     assert om(s, "hotplugd_members", state="healthy") == 1
     assert om(s, "hotplugd_events_total", event="operation.finished") == 3
+
+    prometheus_format_matches(g, s)
 
     # a fence: a frozen member does not answer the ping round
     frozen = g.secondaries[0]
