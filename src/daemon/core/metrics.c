@@ -16,7 +16,7 @@ static const double bounds[METRICS_BUCKETS] = {
 };
 
 /* kinds x outcomes seen: a handful of errno names per kind in practice;
- * past the table's end, outcomes are counted as "other" */
+ * once the table is nearly full, new outcomes are counted as "other" */
 #define OUTCOMES_MAX 48
 #define OUTCOME_LEN 24
 
@@ -64,7 +64,8 @@ static struct op_count *op_slot(const char *operation, const char *outcome)
 		if (strcmp(ops[i].operation, operation) == 0 &&
 		    strcmp(ops[i].outcome, outcome) == 0)
 			return &ops[i];
-	if (nops == OUTCOMES_MAX - 1 && strcmp(outcome, "other") != 0)
+	/* the last slots stay for the "other" of each kind (four kinds) */
+	if (nops >= OUTCOMES_MAX - 4 && strcmp(outcome, "other") != 0)
 		return op_slot(operation, "other");
 	if (nops == OUTCOMES_MAX)
 		return NULL;
