@@ -828,10 +828,10 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 		"$prefix/share/man/man8/hotplugd.8" "$prefix/share/man/man8/hpctl.8"; do
 		[[ -e $dest$f ]] || missing+=" $f"
 	done
-	for f in hotplugd.service hotplugd.socket hotplugd-secondary@.service hotplugd.conf hpctl; do
+	for f in hotplugd.service hotplugd.socket hotplugd-secondary@.service hotplugd.conf hpctl hotplugd.catalog; do
 		[[ -n $(find "$dest" -name "$f" -print -quit) ]] || missing+=" $f"
 	done
-	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
+	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion, catalog${missing:+ (missing:$missing)}" \
 		test -z "$missing"
 	member_library_installed "$dest" "$prefix"
 else
