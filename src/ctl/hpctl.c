@@ -18,7 +18,8 @@
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_entry, &cmd_attach_entry, &cmd_detach_entry, &cmd_start_entry,
 	&cmd_stop_entry, &cmd_configure_entry, &cmd_ps_entry, &cmd_queues_entry,
-	&cmd_status_entry, &cmd_check_entry, &cmd_stats_entry, &cmd_watch_entry, NULL,
+	&cmd_status_entry, &cmd_check_entry, &cmd_stats_entry, &cmd_metrics_entry,
+	&cmd_watch_entry, NULL,
 };
 
 static void usage(FILE *f)

@@ -106,6 +106,6 @@ int ctl_port_op(struct ctl *ctl, const char *method, const char *device, const c
 extern const struct cmd_entry cmd_list_entry, cmd_attach_entry, cmd_detach_entry,
 	cmd_start_entry, cmd_stop_entry, cmd_ps_entry, cmd_status_entry,
 	cmd_check_entry, cmd_watch_entry, cmd_stats_entry, cmd_configure_entry,
-	cmd_queues_entry;
+	cmd_queues_entry, cmd_metrics_entry;
 
 #endif

@@ -33,9 +33,12 @@
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
+#include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "mp.h"
 #include "options.h"
+#include "portstats.h"
 #include "role.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
@@ -227,9 +230,14 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 		goto out_mp;
 	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports, cli->worker_queues)) != 0)
 		goto out_role;
+	if ((rc = metrics_source("ports", portstats_json)) != 0 ||
+	    (rc = metrics_init(hpd.base)) != 0 || (rc = journal_init()) != 0) {
+		log_err("metrics: %s", strerror(-rc));
+		goto out_metrics;
+	}
 	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
 		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
-		goto out_role;
+		goto out_metrics;
 	}
 	if (hpd.opt.console && (rc = console_init(hpd.base)) != 0)
 		goto out_control;
@@ -240,6 +248,8 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 		console_fini();
 out_control:
 	control_fini();
+out_metrics:
+	metrics_fini();
 out_role:
 	datapath_fini();
 	role->stop();

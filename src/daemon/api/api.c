@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "errname.h"
 #include "hotplugd.h"
+#include "journal.h"
 #include "log.h"
 #include "members.h"
 #include "portconf.h"
@@ -110,22 +111,59 @@ unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 
 /* ---- completion -------------------------------------------------------- */
 
+/* The journal's record of an audit line: the same words as MESSAGE, and
+ * each of them a field to filter on (journalctl METHOD=attach OUTCOME=...). */
+static void audit_journal(struct api_req *req, json_t *err, const char *params,
+			  const char *line)
+{
+	json_t *data = json_object_get(err, "data");
+	const char *errno_name = json_string_value(json_object_get(data, "errno"));
+	const char *dev = json_string_value(json_object_get(req->rpc.params, "devargs"));
+	struct journal_rec r = {.n = 0};
+
+	if (dev == NULL)
+		dev = json_string_value(json_object_get(req->rpc.params, "device"));
+	journal_add(&r, "MESSAGE=%s", line);
+	journal_add(&r, "CALLER_PID=%d", req->origin.pid);
+	journal_add(&r, "CALLER_UID=%d", req->origin.uid);
+	journal_add(&r, "CALLER_COMM=%s", req->origin.comm);
+	if (req->origin.via)
+		journal_add(&r, "VIA_PID=%d", req->origin.via);
+	journal_add(&r, "METHOD=%s", req->rpc.method);
+	if (dev)
+		journal_add(&r, "DEVICE=%s", dev);
+	journal_add(&r, "PARAMS=%s", params);
+	/* a JSON-RPC error (invalid params) has no errno: its code */
+	if (err && errno_name == NULL)
+		journal_add(&r, "OUTCOME=RPC%lld",
+			    (long long)json_integer_value(json_object_get(err, "code")));
+	else
+		journal_add(&r, "OUTCOME=%s", err ? errno_name : "ok");
+	if (err)
+		journal_add(&r, "REASON=%s", json_string_value(json_object_get(err, "message")));
+	journal_add(&r, "DURATION_USEC=%.0f", hpd_ms_since(&req->t0) * 1000);
+	journal_send(&r, LOG_NOTICE, JOURNAL_ID_AUDIT);
+}
+
 /* One line per mutating request: who, what, outcome, how long. */
 static void audit(struct api_req *req, json_t *response)
 {
 	const struct api_method *m = api_find(req->rpc.method);
 	json_t *err = json_object_get(response, "error");
-	char *params;
+	char *params, line[1024];
 
 	if (m == NULL || !(m->flags & API_MUTATES))
 		return;
 	params = json_dumps(req->rpc.params, JSON_COMPACT);
-	log_notice("audit: pid=%d uid=%d comm=%s via=%d method=%s params=%s outcome=%s "
-		   "duration_ms=%.1f", req->origin.pid, req->origin.uid, req->origin.comm,
-		   req->origin.via, req->rpc.method,
-		   params ? params : "?",
-		   err ? json_string_value(json_object_get(err, "message")) : "ok",
-		   hpd_ms_since(&req->t0));
+	snprintf(line, sizeof(line), "audit: pid=%d uid=%d comm=%s via=%d method=%s params=%s "
+		 "outcome=%s duration_ms=%.1f", req->origin.pid, req->origin.uid,
+		 req->origin.comm, req->origin.via, req->rpc.method, params ? params : "?",
+		 err ? json_string_value(json_object_get(err, "message")) : "ok",
+		 hpd_ms_since(&req->t0));
+	if (journal_on())
+		audit_journal(req, err, params ? params : "?", line);
+	else
+		log_notice("%s", line);
 	free(params);
 }
 

@@ -11,8 +11,9 @@
 #include "jsonrpc.h"
 #include "log.h"
 
-/* The control socket and the status notifier: a fixed table is enough. */
-#define EVENT_SUBSCRIBERS_MAX 4
+/* The control socket, the status notifier, metrics, the journal: a fixed
+ * table is enough. */
+#define EVENT_SUBSCRIBERS_MAX 8
 
 static struct {
 	event_cb_t cb;

@@ -155,6 +155,25 @@ static void publish(struct op *op, const char *event)
 
 static void answer(void *arg);
 
+/* Every operation ends with one operation.finished, refused or not: what
+ * metrics count (core/metrics.c) and the journal records, without a call
+ * from here to either. The outcome is the errno name, as in answers. */
+static void publish_finished(struct op *op)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s, s:f, s:b, s:i, s:i, s:o}", "operation",
+			      op_kind_name(op->kind), "device", op->res.name,
+			      "outcome", op->res.rc ? hpd_errname(-op->res.rc) : "ok",
+			      "duration_ms", op->res.ms, "rolled_back", op->res.rolled_back,
+			      "fenced", op->res.fenced, "members", op->res.members,
+			      "origin", origin_json(&op->origin));
+
+	if (op->res.port >= 0)
+		json_object_set_new(d, "port", json_integer(op->res.port));
+	if (op->res.rc)
+		json_object_set_new(d, "reason", json_string(op->res.reason));
+	events_publish("operation.finished", d);
+}
+
 /* A change is answered once it is also committed (on disk, with the state
  * file): a client told "attached" gets the device back after a restart. */
 static void finish(struct op *op)
@@ -195,6 +214,7 @@ static void answer(void *arg)
 	else
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
+	publish_finished(op);
 	if (!op->answered) /* else its client already has an answer */
 		op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
