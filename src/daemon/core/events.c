@@ -186,3 +186,8 @@ void events_mirror(json_t *params)
 		events_adopt(ep, (uint64_t)json_integer_value(s) - 1);
 	deliver(event, params, (uint64_t)json_integer_value(s));
 }
+
+bool events_own(const json_t *params)
+{
+	return json_integer_value(json_object_get(params, "publisher")) == hpd.pid;
+}

@@ -17,6 +17,7 @@
 #ifndef HPD_EVENTS_H
 #define HPD_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,5 +62,8 @@ void events_adopt(const char *epoch, uint64_t seq);
  * (params with its seq and epoch; borrowed). A seq that does not follow
  * the last one restarts the history there (what came between is lost). */
 void events_mirror(json_t *params);
+/* Was this event published by this process, not mirrored from the
+ * primary's stream? (What a process counts or journals as its own.) */
+bool events_own(const json_t *params);
 
 #endif

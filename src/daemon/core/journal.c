@@ -126,14 +126,16 @@ static void event_fields(struct journal_rec *r, json_t *p)
 	}
 }
 
-static void on_event(const char *event, json_t *params, void *arg)
+static void on_event(const char *event, json_t *params, const struct hpd_event *ev, void *arg)
 {
 	const struct kind *k = kinds;
 	struct journal_rec r = {.n = 0};
 	char *all = json_dumps(params, JSON_COMPACT);
 	const char *what = str(params, "device") ? str(params, "device") : str(params, "name");
 
-	(void)arg;
+	(void)ev, (void)arg;
+	if (!events_own(params)) /* mirrored: the primary journals it */
+		return;
 	while (k->event && strcmp(k->event, event) != 0)
 		k++;
 	journal_add(&r, "MESSAGE=%s%s%s%s%s", event, what ? " " : "", what ? what : "",

@@ -153,10 +153,12 @@ static void refresh(void)
 	json_decref(old);
 }
 
-static void on_event(const char *event, json_t *params, void *arg)
+static void on_event(const char *event, json_t *params, const struct hpd_event *ev, void *arg)
 {
-	(void)arg;
-	if (event_counts == NULL) /* after metrics_fini() */
+	(void)ev, (void)arg;
+	/* after metrics_fini(); or the primary's, mirrored by a secondary:
+	 * the primary counts the group's operations, a secondary its own */
+	if (event_counts == NULL || !events_own(params))
 		return;
 	json_object_set_new(event_counts, event, json_integer(event_count(event) + 1));
 	if (strcmp(event, "operation.finished") == 0)
