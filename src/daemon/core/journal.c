@@ -130,12 +130,13 @@ static void on_event(const char *event, json_t *params, const struct hpd_event *
 {
 	const struct kind *k = kinds;
 	struct journal_rec r = {.n = 0};
-	char *all = json_dumps(params, JSON_COMPACT);
+	char *all;
 	const char *what = str(params, "device") ? str(params, "device") : str(params, "name");
 
 	(void)ev, (void)arg;
 	if (!events_own(params)) /* mirrored: the primary journals it */
 		return;
+	all = json_dumps(params, JSON_COMPACT);
 	while (k->event && strcmp(k->event, event) != 0)
 		k++;
 	journal_add(&r, "MESSAGE=%s%s%s%s%s", event, what ? " " : "", what ? what : "",
