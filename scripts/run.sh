@@ -15,13 +15,12 @@ demo) bash "$top/scripts/setup.sh"; exec bash "$top/scripts/demo.sh" ;;
 test)
   shift
   if [ "${1:-}" = --dpdk ]; then
-    prefix=$(cd "${2:?--dpdk needs a PREFIX}" && pwd)
+    # shellcheck source=scripts/dpdk-env.sh
+    . "$top/scripts/dpdk-env.sh"
+    prefix=${2:?--dpdk needs a PREFIX}
     shift 2
-    pc=$(find "$prefix" -name libdpdk.pc -path '*pkgconfig*' -printf '%h\n' -quit)
-    [ -n "$pc" ] || { echo "run.sh: no libdpdk.pc under $prefix" >&2; exit 2; }
-    ver=$(PKG_CONFIG_PATH=$pc pkg-config --modversion libdpdk)
-    export PKG_CONFIG_PATH=$pc
-    export LD_LIBRARY_PATH=$(PKG_CONFIG_PATH=$pc pkg-config --variable=libdir libdpdk)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    dpdk_env "$prefix" || exit 2
+    ver=$dpdk_ver
     export HOTPLUGD_BUILDDIR=$top/build-dpdk-$ver HOTPLUGD_TEST_BUILDDIR=$top/build-test-dpdk-$ver
     export HOTPLUGD_STAGES=${HOTPLUGD_STAGES:-unit integration sanitizers}
     echo "run.sh: DPDK $ver from $prefix (builds in $HOTPLUGD_BUILDDIR)"

@@ -34,8 +34,9 @@ test_timeout=${HOTPLUGD_TEST_TIMEOUT:-300}
 cd "$top"
 
 if [ ! -f "$testdir/build.ninja" ]; then
+  # shellcheck disable=SC2086 # HOTPLUGD_MESON_ARGS is a word list (as in setup.sh)
   meson setup "$testdir" "$top" -Dfault_hooks=true -Db_sanitize=address,undefined \
-    -Db_lundef=false >/dev/null
+    -Db_lundef=false ${HOTPLUGD_MESON_ARGS:-} >/dev/null
 fi
 ninja -C "$testdir" >/dev/null || exit 1
 

@@ -45,7 +45,7 @@
 /* secondary -> primary (rte_mp_request_sync): join the group */
 #define HPD_MP_JOIN "hpd_join"
 
-#define HPD_MP_MAGIC 0x48504433u /* "HPD3": bump on incompatible change
+#define HPD_MP_MAGIC 0x48504434u /* "HPD4": bump on incompatible change
 				  * (of these messages or of the shared port table
 				  * in src/member/ports.h) */
 

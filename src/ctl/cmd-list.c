@@ -5,7 +5,8 @@ static int table(const struct ctl *ctl, json_t *res)
 {
 	static const struct ctl_column cols[] = {
 		{"PORT", true, "port"}, {"NAME", .key = "name"}, {"DRIVER", .key = "driver"},
-		{"BUS", .key = "bus"}, {"STATE", .key = "state"}, {"MAC", .key = "mac"},
+		{"BUS", .key = "bus"}, {"STATE", .key = "state"}, {"RXQ", true, "rx_queues"},
+		{"TXQ", true, "tx_queues"}, {"MTU", true, "mtu"}, {"MAC", .key = "mac"},
 		{"DEVARGS", .key = "devargs"}, {NULL},
 	};
 

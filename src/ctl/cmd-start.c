@@ -4,10 +4,11 @@
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
 	(void)argc;
-	return ctl_simple_op(ctl, "start", "device", argv[0], "started");
+	return ctl_port_op(ctl, "start", argv[0], "started");
 }
 
 const struct cmd_entry cmd_start_entry = {
-	.name = "start", .usage = "DEVICE", .min_args = 1, .max_args = 1,
+	.name = "start", .usage = "DEVICE [--rxq N ...]", .min_args = 1, .max_args = 1,
 	.help = "configure and start a port", .exec = exec,
+	.options = ctl_port_options, .option = ctl_port_option,
 };

@@ -17,8 +17,9 @@
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_entry, &cmd_attach_entry, &cmd_detach_entry, &cmd_start_entry,
-	&cmd_stop_entry, &cmd_ps_entry, &cmd_queues_entry, &cmd_status_entry, &cmd_check_entry,
-	&cmd_stats_entry, &cmd_watch_entry, NULL,
+	&cmd_stop_entry, &cmd_configure_entry, &cmd_ps_entry, &cmd_queues_entry,
+	&cmd_status_entry, &cmd_check_entry, &cmd_stats_entry, &cmd_metrics_entry,
+	&cmd_watch_entry, NULL,
 };
 
 static void usage(FILE *f)
@@ -28,7 +29,10 @@ static void usage(FILE *f)
 		   "options may also follow the command; --json=pretty indents,\n"
 		   "--no-legend leaves out the tables' headings\ncommands:\n");
 	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
-		fprintf(f, "  %-7s %-16s %s\n", (*c)->name, (*c)->usage, (*c)->help);
+		fprintf(f, "  %-9s %-20s %s\n", (*c)->name, (*c)->usage, (*c)->help);
+	fprintf(f, "start and configure take: --rxq N --txq N --rxd N --txd N --mtu N\n"
+		   "  --promisc on|off --rss ip,tcp,udp,sctp|none|auto --pool-size N\n"
+		   "  --pool-cache N --pool-socket N\n");
 	fprintf(f, "exit status: 0 ok, 1 the operation failed, 2 usage, 3 cannot reach "
 		   "the process\n");
 }
@@ -124,8 +128,13 @@ static void print_aftermath(json_t *res)
 int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 		  const char *value, const char *verb)
 {
+	return ctl_op(ctl, method, json_pack("{s:s}", key, value), verb);
+}
+
+int ctl_op(struct ctl *ctl, const char *method, json_t *params, const char *verb)
+{
 	json_t *res;
-	int rc = ctl_call(ctl, method, json_pack("{s:s}", key, value), &res);
+	int rc = ctl_call(ctl, method, params, &res);
 
 	if (rc)
 		return rc;
@@ -188,9 +197,76 @@ static int socket_for_pid(struct ctl *ctl, int pid)
 	return EXIT_UNREACHABLE;
 }
 
+/* The global options, then every command's own (each name once: start
+ * and configure share theirs). */
+static struct option *all_options(const struct option *global)
+{
+	size_t n = 0, k = 0;
+	struct option *all;
+
+	for (const struct option *o = global; o->name; o++)
+		n++;
+	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
+		for (const struct option *o = (*c)->options; o && o->name; o++)
+			n++;
+	if ((all = calloc(n + 1, sizeof(*all))) == NULL)
+		return NULL;
+	for (const struct option *o = global; o->name; o++)
+		all[k++] = *o;
+	for (const struct cmd_entry *const *c = cmd_table; *c; c++)
+		for (const struct option *o = (*c)->options; o && o->name; o++) {
+			size_t i = 0;
+
+			while (i < k && strcmp(all[i].name, o->name) != 0)
+				i++;
+			if (i == k)
+				all[k++] = *o;
+		}
+	return all;
+}
+
+/* A command option given: kept until the command is known, then handed
+ * to it, or refused if it is another command's. */
+struct cmd_opt {
+	int id;
+	const char *arg;
+};
+
+static bool takes(const struct cmd_entry *c, int id)
+{
+	for (const struct option *o = c->options; o && o->name; o++)
+		if (o->val == id)
+			return true;
+	return false;
+}
+
+static int cmd_options(struct ctl *ctl, const struct cmd_entry *c, const struct option *all,
+		       const struct cmd_opt *given, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int rc;
+
+		if (!takes(c, given[i].id)) {
+			const char *name = "?";
+
+			for (const struct option *o = all; o->name; o++)
+				if (o->val == given[i].id)
+					name = o->name;
+			fprintf(stderr, "hpctl: --%s is not an option of %s\n", name, c->name);
+			return EXIT_USAGE;
+		}
+		if ((rc = c->option(ctl, given[i].id, given[i].arg)) != EXIT_OK)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
+static int run(int argc, char **argv, struct option *all, struct cmd_opt *given);
+
+enum { O_PREFIX = 256, O_PID, O_JSON, O_NOLEGEND }; /* the global options' ids */
+
 int main(int argc, char **argv)
 {
-	enum { O_PREFIX = 256, O_PID, O_JSON, O_NOLEGEND };
 	static const struct option opts[] = {
 		{"file-prefix", required_argument, NULL, O_PREFIX},
 		{"runtime-dir", required_argument, NULL, 'r'},
@@ -203,15 +279,35 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	struct option *all = all_options(opts);
+	struct cmd_opt *given = calloc((size_t)argc + 1, sizeof(*given));
+	int rc = EXIT_FAILED;
+
+	if (all && given)
+		rc = run(argc, argv, all, given);
+	else
+		fprintf(stderr, "hpctl: out of memory\n");
+	free(given);
+	free(all);
+	return rc;
+}
+
+static int run(int argc, char **argv, struct option *all, struct cmd_opt *given)
+{
 	const char *prefix = NULL, *rundir = NULL, *sock = NULL;
 	const struct cmd_entry *const *c;
 	struct ctl ctl = {.timeout_ms = 30000};
-	int opt, pid = 0, nargs, rc;
+	int opt, pid = 0, nargs, rc, ngiven = 0;
 	long n;
 
 	ctl.client.fd = -1;
 	/* no "+": options after the command too (hpctl list --json) */
-	while ((opt = getopt_long(argc, argv, "r:s:t:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:s:t:hV", all, NULL)) != -1) {
+		if (opt >= CTL_CMD_OPT) {
+			given[ngiven].id = opt;
+			given[ngiven++].arg = optarg;
+			continue;
+		}
 		switch (opt) {
 		case O_PREFIX: prefix = optarg; break;
 		case 'r': rundir = optarg; break;
@@ -256,16 +352,16 @@ int main(int argc, char **argv)
 			unknown_command(argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {
+	rc = cmd_options(&ctl, *c, all, given, ngiven);
+	if (rc == EXIT_OK && hpd_paths_init(&ctl.paths, rundir, prefix) != 0) {
 		fprintf(stderr, "hpctl: bad runtime directory or file prefix\n");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-	if (pid)
-		rc = socket_for_pid(&ctl, pid);
-	else
-		rc = ctl_connect(&ctl, sock ? sock : ctl.paths.primary);
+	if (rc == EXIT_OK)
+		rc = pid ? socket_for_pid(&ctl, pid) : ctl_connect(&ctl, sock ? sock : ctl.paths.primary);
 	if (rc == EXIT_OK)
 		rc = (*c)->exec(&ctl, nargs, argv + optind + 1);
 	hpd_client_close(&ctl.client);
+	json_decref(ctl.config);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef HPCTL_H
 #define HPCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include <jansson.h>
@@ -26,7 +27,11 @@ struct ctl {
 	bool json, json_pretty; /* --json[=pretty] */
 	bool no_legend;
 	int timeout_ms;
+	json_t *config; /* start/configure: the port configuration options */
 };
+
+/* Option ids of the commands' own options start here (getopt's val). */
+#define CTL_CMD_OPT 1000
 
 struct cmd_entry {
 	const char *name;
@@ -34,6 +39,10 @@ struct cmd_entry {
 	int min_args, max_args;
 	const char *help;
 	int (*exec)(struct ctl *ctl, int argc, char **argv);
+	/* options of this command only (NULL-name-terminated; ids from
+	 * CTL_CMD_OPT), anywhere on the line like the global ones */
+	const struct option *options;
+	int (*option)(struct ctl *ctl, int id, const char *arg);
 };
 
 /* Call method, print the error (reason included) on failure. Returns an
@@ -86,9 +95,17 @@ int ctl_show(struct ctl *ctl, const char *method,
  * what the daemon answered. */
 int ctl_simple_op(struct ctl *ctl, const char *method, const char *key,
 		  const char *value, const char *verb);
+/* The same with params of the caller's making (taken). */
+int ctl_op(struct ctl *ctl, const char *method, json_t *params, const char *verb);
+
+/* portopts.c: --rxq N ... of start and configure, into ctl->config */
+extern const struct option ctl_port_options[];
+int ctl_port_option(struct ctl *ctl, int id, const char *arg);
+int ctl_port_op(struct ctl *ctl, const char *method, const char *device, const char *verb);
 
 extern const struct cmd_entry cmd_list_entry, cmd_attach_entry, cmd_detach_entry,
 	cmd_start_entry, cmd_stop_entry, cmd_ps_entry, cmd_status_entry,
-	cmd_check_entry, cmd_watch_entry, cmd_stats_entry, cmd_queues_entry;
+	cmd_check_entry, cmd_watch_entry, cmd_stats_entry, cmd_configure_entry,
+	cmd_queues_entry, cmd_metrics_entry;
 
 #endif

@@ -28,13 +28,17 @@
 #include "dev.h"
 #include "devjob.h"
 #include "eal_args.h"
+#include "eal_exit.h"
 #include "eal_log.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
+#include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "mp.h"
 #include "options.h"
+#include "portstats.h"
 #include "role.h"
 
 #ifndef HPD_CONSOLE_DEFAULT
@@ -72,11 +76,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* The event bus's other subscriber: systemd's STATUS= line follows what
  * happens (devices and members come and go). */
-static void status_on_event(const char *event, json_t *params, void *arg)
+static void status_on_event(const char *event, json_t *params, const struct hpd_event *ev,
+			    void *arg)
 {
 	const struct role_ops *role = arg;
 
-	(void)event, (void)params;
+	(void)event, (void)params, (void)ev;
 	role->status();
 }
 
@@ -209,6 +214,7 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 
 	/* the device-job thread wakes the loop from its own thread */
 	evthread_use_pthreads();
+	events_history_limits((unsigned)hpd.opt.event_history, EVENTS_HISTORY_BYTES);
 	hpd.base = event_base_new();
 	if (hpd.base == NULL || inbox_init(hpd.base, mp_dispatch) != 0 ||
 	    devjob_init(hpd.base) != 0 ||
@@ -224,9 +230,14 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 		goto out_mp;
 	if ((rc = datapath_init(cli->worker_mode, cli->worker_ports, cli->worker_queues)) != 0)
 		goto out_role;
+	if ((rc = metrics_source("ports", portstats_json)) != 0 ||
+	    (rc = metrics_init(hpd.base)) != 0 || (rc = journal_init()) != 0) {
+		log_err("metrics: %s", strerror(-rc));
+		goto out_metrics;
+	}
 	if ((rc = control_init(hpd.base, hpd.sock_path)) != 0) {
 		log_err("control socket %s: %s", hpd.sock_path, strerror(-rc));
-		goto out_role;
+		goto out_metrics;
 	}
 	if (hpd.opt.console && (rc = console_init(hpd.base)) != 0)
 		goto out_control;
@@ -237,6 +248,8 @@ static int run(const struct role_ops *role, const struct cli_options *cli)
 		console_fini();
 out_control:
 	control_fini();
+out_metrics:
+	metrics_fini();
 out_role:
 	datapath_fini();
 	role->stop();
@@ -336,7 +349,7 @@ int main(int argc, char **argv)
 		rc = run(role, &cli);
 
 	if (!eal_stuck)
-		rte_eal_cleanup();
+		eal_exit_cleanup();
 	free(eal_copy);
 	eal_args_free(eal_argv);
 	if (rc)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "hotplugd.h"
 #include "log.h"
 #include "options.h"
@@ -29,6 +30,8 @@ static void usage(FILE *f, const char *prog)
 		"      --unresponsive POLICY fence (default) or refuse\n"
 		"      --max-clients N       control connections (default 128)\n"
 		"      --idle-timeout MS     close idle clients (default 60000, 0: never)\n"
+		"      --event-history N     events kept for subscribe {since} (default 1024;\n"
+		"                            also at most 1 MiB of them)\n"
 		"      --read-group G        may read (default hotplugd)\n"
 		"      --admin-group G       may change devices (default hotplugd-admin)\n"
 		"      --policy FILE         devargs policy (default /etc/hotplugd/policy.json\n"
@@ -66,7 +69,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 {
 	enum { O_CONSOLE = 256, O_PING, O_OP, O_UNRESP, O_MAXCL, O_IDLE, O_RGRP, O_AGRP,
 	       O_LOG, O_POLFILE, O_STATE, O_NOSTATE, O_DEVICES, O_WORKER, O_WPORTS, O_WQUEUES,
-	       O_CALL, O_REQSTATE };
+	       O_CALL, O_REQSTATE, O_EVHIST };
 	static const struct option opts[] = {
 		{"runtime-dir", required_argument, NULL, 'r'},
 		{"socket", required_argument, NULL, 's'},
@@ -78,6 +81,7 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 		{"unresponsive", required_argument, NULL, O_UNRESP},
 		{"max-clients", required_argument, NULL, O_MAXCL},
 		{"idle-timeout", required_argument, NULL, O_IDLE},
+		{"event-history", required_argument, NULL, O_EVHIST},
 		{"read-group", required_argument, NULL, O_RGRP},
 		{"admin-group", required_argument, NULL, O_AGRP},
 		{"log-level", required_argument, NULL, O_LOG},
@@ -121,6 +125,9 @@ static void parse_options(int argc, char **argv, struct cli_options *cli)
 			hpd.opt.max_clients = parse_int(optarg, 1, MAX_CLIENTS_LIMIT, "--max-clients");
 			break;
 		case O_IDLE: hpd.opt.idle_timeout_ms = parse_int(optarg, 0, 86400000, "--idle-timeout"); break;
+		case O_EVHIST:
+			hpd.opt.event_history = parse_int(optarg, 1, 1000000, "--event-history");
+			break;
 		case O_RGRP: hpd.opt.read_group = optarg; break;
 		case O_AGRP: hpd.opt.admin_group = optarg; break;
 		case O_POLFILE: hpd.opt.policy_file = optarg; break;
@@ -177,7 +184,7 @@ int options_parse(int argc, char **argv, bool console_default, struct cli_option
 	hpd.opt = (struct hpd_options){
 		.console = console_default, .ping_timeout_ms = 250, .op_timeout_ms = 5000,
 		.unresponsive = HPD_UNRESPONSIVE_FENCE, .max_clients = 128,
-		.idle_timeout_ms = 60000, .read_group = "hotplugd", .admin_group = "hotplugd-admin",
+		.idle_timeout_ms = 60000, .event_history = EVENTS_HISTORY_COUNT, .read_group = "hotplugd", .admin_group = "hotplugd-admin",
 	};
 	/* an option of ours that needs no EAL: take it out before parsing */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

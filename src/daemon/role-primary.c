@@ -15,6 +15,7 @@
 #include "leases.h"
 #include "log.h"
 #include "members.h"
+#include "metrics.h"
 #include "options.h"
 #include "role.h"
 #include "state.h"
@@ -87,6 +88,9 @@ static int start(struct event_base *base)
 	members_init(base);
 	leases_init();
 	engine_init(base);
+	/* only the primary knows the group's members */
+	if (metrics_source("members", members_liveness_json) != 0)
+		return -ENOSPC;
 	/* a change is answered once it is in the state file */
 	engine_on_commit(state_save_then, state_outcome);
 	return 0;

@@ -2,12 +2,14 @@
 /* A secondary: the agent carries out the primary's requests, the relay
  * hands the group's changes to the primary. */
 #include <stddef.h>
+#include <string.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "dev.h"
 #include "hotplugd.h"
+#include "log.h"
 #include "relay.h"
 #include "role.h"
 
@@ -18,8 +20,14 @@ static int socket_path(char *buf, size_t len)
 
 static int start(struct event_base *base)
 {
+	int rc;
+
 	relay_init(base);
-	return agent_start(base);
+	if ((rc = agent_start(base)) != 0)
+		return rc;
+	if ((rc = relay_follow_events()) != 0)
+		log_warn("cannot follow the primary's events: %s; subscribe here fails", strerror(-rc));
+	return 0;
 }
 
 static void stop(void)

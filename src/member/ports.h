@@ -24,6 +24,7 @@
 
 #include <rte_config.h>
 
+#include "portconf.h"
 #include "wire.h"
 
 #define HPD_PORTS_MZ "hpd_ports"
@@ -42,6 +43,9 @@ struct hpd_port_state {
 	 * what a member that joins later brings itself in line with */
 	char device[HPD_NAME_MAX + 1];
 	char devargs[HPD_DEVARGS_MAX + 1];
+	/* the configuration the primary starts it with (list shows it in
+	 * every process); valid while device is set */
+	struct hpd_port_conf conf;
 };
 
 struct hpd_ports_mz {

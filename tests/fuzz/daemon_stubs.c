@@ -43,6 +43,13 @@ static void complete(evutil_socket_t fd, short what, void *arg)
 	free(p);
 }
 
+void engine_submit_config(enum op_kind kind, const char *arg, json_t *config,
+			  const struct op_origin *origin, op_done_t done, void *arg_)
+{
+	(void)config;
+	engine_submit(kind, arg, origin, done, arg_);
+}
+
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *arg_)
 {
@@ -78,9 +85,9 @@ unsigned engine_queued(void)
 
 const char *op_kind_name(enum op_kind k)
 {
-	static const char *const n[] = {"attach", "detach", "start", "stop"};
+	static const char *const n[] = {"attach", "detach", "start", "stop", "configure"};
 
-	return k <= OP_STOP ? n[k] : "?";
+	return k <= OP_CONFIGURE ? n[k] : "?";
 }
 
 struct member *members_find(pid_t pid)

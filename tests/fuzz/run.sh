@@ -29,7 +29,7 @@ shift $(( $# > 0 ? 1 : 0 ))
 
 # Everything a target may exercise; pure code only (no DPDK, no libevent).
 # A new pure source under test goes here and in meson.build's common list.
-common_srcs=(jsonrpc.c errname.c devargs.c policy.c)
+common_srcs=(jsonrpc.c errname.c devargs.c policy.c portconf.c)
 # Targets that hold the pure code to DPDK's own parser: they also build the
 # daemon's DPDK-side sources named here and link DPDK (no EAL is started).
 dpdk_targets=(differential)
@@ -63,9 +63,10 @@ for s in "${common_srcs[@]}"; do srcs+=("$top/src/common/$s"); done
 # fuzz_control drives the daemon's own control socket and API (front/,
 # api/, core/events.c), linked as they are, with only the layers below the
 # API stubbed (daemon_stubs.c): DPDK headers, no DPDK library.
-daemon_srcs=(front/control.c front/climits.c api/api.c api/api-hotplug.c api/api-list.c api/api-port.c
-  api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c api/api-claim.c
-  api/api-queues.c core/events.c
+daemon_srcs=(front/control.c front/climits.c api/api.c api/api-discover.c api/api-hotplug.c
+  api/api-list.c api/api-methods.c api/api-port.c api/api-configure.c
+  api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c
+  api/api-claim.c api/api-queues.c core/events.c
   core/hotplugd.c core/stuck.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')
 for l in front api group dpdk core; do daemon_cflags+=(-I"$top/src/daemon/$l"); done
@@ -82,8 +83,11 @@ for t in "${targets[@]}"; do
   mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   extra=() extra_libs=""
   if [ "$t" = control ]; then
+    # rpc.discover's document, built in as meson does
+    python3 "$top/src/daemon/api/embed-openrpc.py" "$top/src/daemon/api/openrpc.json" \
+      "$dir/openrpc.c"
     extra=("${daemon_cflags[@]}" "$here/daemon_stubs.c" "$top/src/common/log.c"
-      "$top/src/common/paths.c")
+      "$top/src/common/paths.c" "$dir/openrpc.c")
     for f in "${daemon_srcs[@]}"; do extra+=("$top/src/daemon/$f"); done
     extra_libs=$daemon_libs
   elif [[ " ${dpdk_targets[*]} " == *" $t "* ]]; then
@@ -91,6 +95,8 @@ for t in "${targets[@]}"; do
     # shellcheck disable=SC2207 # pkg-config prints a word list
     extra=(-I"$top/src/daemon/dpdk" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
     for f in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/dpdk/$f"); done
+    # devspec.c's rte_devargs_reset: experimental in 22.11 only (meson.build)
+    pkg-config --atleast-version=23.11 libdpdk || extra+=(-DALLOW_EXPERIMENTAL_API)
     # shellcheck disable=SC2207
     extra_libs="$(pkg-config --libs libdpdk) -ldl"
   fi

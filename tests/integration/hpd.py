@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -39,64 +40,51 @@ def wait_for(cond, timeout=10.0, what="condition", interval=0.01):
         time.sleep(interval)
 
 
-class RpcError(Exception):
-    def __init__(self, error):
-        super().__init__(error.get("message"))
-        self.error = error
-        self.code = error.get("code")
-        self.errno = (error.get("data") or {}).get("errno")
+# The client is the installed one's source (python/hotplugd): the suite is
+# its first user. Every answer and every event any test reads goes through
+# check_schema: one that does not match openrpc.json fails the test, so the
+# document cannot drift from the daemon.
+sys.path.insert(0, os.path.join(TOP, "python"))
+import hotplugd  # noqa: E402
+from hotplugd import RpcError  # noqa: E402,F401  (the tests' name for it)
+from hotplugd.schema import SchemaError, Validator, document  # noqa: E402,F401
+
+SCHEMA = Validator(document(os.path.join(TOP, "src/daemon/api/openrpc.json")))
+checked = {"answers": 0, "notifications": 0}
 
 
-class Client:
-    """Newline-delimited JSON-RPC 2.0 over a UNIX stream socket."""
+_valid = set()  # messages already checked, without their id (floods repeat one answer)
+
+
+def check_schema(msg, method):
+    key = (method, json.dumps({k: v for k, v in msg.items() if k != "id"}, sort_keys=True)
+           if isinstance(msg, dict) else repr(msg))
+    if key not in _valid:
+        SCHEMA.check(msg, method)
+        if len(_valid) < 100000:
+            _valid.add(key)
+    checked["notifications" if "id" not in msg else "answers"] += 1
+
+
+class Client(hotplugd.Client):
+    """hotplugd.Client on one socket, every message read checked against
+    the schema."""
+
+    check = staticmethod(check_schema)
 
     def __init__(self, path, timeout=30.0):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
-        self.buf = b""
-        self.ids = itertools.count(1)
-
-    def close(self):
-        self.sock.close()
-
-    def send_raw(self, data: bytes):
-        self.sock.sendall(data)
-
-    def read_msg(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionResetError("daemon closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def call_raw(self, method, params=None):
-        rid = next(self.ids)
-        req = {"jsonrpc": "2.0", "id": rid, "method": method}
-        if params is not None:
-            req["params"] = params
-        self.send_raw((json.dumps(req) + "\n").encode())
-        while True:
-            msg = self.read_msg()
-            if msg.get("id") == rid:
-                return msg
-
-    def call(self, method, params=None):
-        msg = self.call_raw(method, params)
-        if "error" in msg:
-            raise RpcError(msg["error"])
-        return msg["result"]
+        super().__init__(path, timeout=timeout, observer=check_schema)
 
 
 class Subscriber(Client):
-    """A connection subscribed to a process's events."""
+    """A connection subscribed to a process's events (every one it reads
+    is kept in self.events)."""
 
-    def __init__(self, path):
+    def __init__(self, path, since=None, epoch=None):
         super().__init__(path)
-        self.call("subscribe")
+        self.subscription = self.subscribe(since, epoch)
         self.events = []
+        self.notifications = []  # every notification, events.overflow too
 
     def wait_event(self, pred, timeout=10.0, what="event"):
         deadline = time.monotonic() + timeout
@@ -107,11 +95,11 @@ class Subscriber(Client):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"no {what} in {timeout}s; saw {self.events}")
-            self.sock.settimeout(left)
             try:
-                msg = self.read_msg()
+                msg = self.next_notification(left)
             except socket.timeout:
                 continue
+            self.notifications.append(msg)
             if msg.get("method") == "event":
                 self.events.append(msg["params"])
                 if pred(msg["params"]):

@@ -43,6 +43,7 @@ def test_reader_lists_but_cannot_attach(grp, users, target):
     reader = users["users"]["reader"]
     assert as_user(grp, reader, *pid, "list").returncode == 0
     assert as_user(grp, reader, *pid, "status").returncode == 0
+    assert as_user(grp, reader, *pid, "metrics").stdout.endswith("# EOF\n")
     r = as_user(grp, reader, *pid, "attach", "net_null0")
     assert r.returncode == 1
     assert "EPERM" in r.stderr and "admin right" in r.stderr and users["groups"][1] in r.stderr

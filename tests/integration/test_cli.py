@@ -95,7 +95,8 @@ def test_hpctl_status_rounds_for_people(group_factory):
 
 def test_hpctl_watch_one_human_form(group_factory):
     g = group_factory(secondaries=1)
-    cmd = [HPCTL, "-r", g.rundir, "--file-prefix", g.prefix, "watch", "2"]
+    # each change: its event, then operation.finished
+    cmd = [HPCTL, "-r", g.rundir, "--file-prefix", g.prefix, "watch", "4"]
     w = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # subscribed once the primary counts the watcher as a client
@@ -108,8 +109,9 @@ def test_hpctl_watch_one_human_form(group_factory):
         if w.poll() is None:
             w.kill()
     lines = out.splitlines()
-    assert w.returncode == 0 and len(lines) == 2, (out, err)
-    for line, event in zip(lines, ("device.attached", "port.started")):
+    assert w.returncode == 0 and len(lines) == 4, (out, err)
+    for line, event in zip(lines, ("device.attached", "operation.finished", "port.started",
+                                   "operation.finished")):
         assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} " + re.escape(event) +
                             r'( [a-z_.]+=("[^"]*"|\S+))+', line), line
         assert "device=net_null0" in line and "origin.comm=hpctl" in line, line

@@ -135,10 +135,11 @@ def test_state_write_failure_is_reported_and_memory_state_stays(group_factory, w
             record("attach with a read-only state directory (persisted: false)",
                    (time.monotonic() - t) * 1000)
             ev = sub.wait_event(lambda e: e["event"] == "state.write_failed")
-            assert "Read-only" in ev["errno"]
+            assert ev["errno"] == "EROFS" and "Read-only" in ev["reason"], ev
             att = sub.wait_event(lambda e: e["event"] == "device.attached")
             assert_not_persisted(res, att, "Read-only file system")
-            assert "Read-only" in g.primary.call("status")["state"]["write_error"]
+            st = g.primary.call("status")["state"]
+            assert st["write_error"] == "EROFS" and "Read-only" in st["write_reason"], st
             # a secondary's client gets the same answer, relayed
             res = g.secondaries[0].call("attach", {"devargs": "net_null1"})
             assert res["persisted"] is False

@@ -300,6 +300,50 @@ if [[ ${1-} == --sandbox ]]; then
 	exit $status
 fi
 
+# Under systemd the primary's audit lines and events are journal records
+# with fields (src/daemon/core/journal.c): read them back as JSON. The
+# attaches of the test before are the accepted ones; one refused here.
+journal_records() { # PRIMARY_PID
+	local out jdir=/proc/$manager/root/run/log/journal
+	"${H[@]}" attach net_null0 >/dev/null 2>&1 # EEXIST: attached before
+	journal_check() {
+		journalctl -D "$jdir" -o json --no-pager 2>/dev/null | python3 -c '
+import json, sys
+pp, audit, finished, attached = sys.argv[1:]
+recs = [json.loads(l) for l in sys.stdin if l.strip()]
+mine = [r for r in recs if r.get("_PID") == pp]
+a = [r for r in mine if r.get("MESSAGE_ID") == audit and r.get("METHOD") == "attach"
+     and r.get("DEVICE") == "net_null0"]
+ok = [r for r in a if r.get("OUTCOME") == "ok"]
+refused = [r for r in a if r.get("OUTCOME") == "EEXIST"]
+assert ok and refused, f"audit records ok {len(ok)} refused {len(refused)} of {len(mine)}"
+for r in ok + refused:
+    assert r["CALLER_COMM"] == "hpctl" and r["CALLER_UID"] == "0", r
+    assert int(r["CALLER_PID"]) > 0 and int(r["DURATION_USEC"]) >= 0, r
+    assert r["PRIORITY"] == "5" and r["SYSLOG_IDENTIFIER"] == "hotplugd", r
+    assert r["MESSAGE"].startswith("audit: "), r
+assert "already attached" in refused[-1]["REASON"], refused[-1]
+fin = [r for r in mine if r.get("MESSAGE_ID") == finished and r.get("OUTCOME") == "EEXIST"]
+assert fin and fin[-1]["OPERATION"] == "attach" and fin[-1]["DEVICE"] == "net_null0", fin
+assert json.loads(fin[-1]["HOTPLUGD_EVENT_JSON"])["event"] == "operation.finished"
+att = [r for r in mine if r.get("MESSAGE_ID") == attached and r.get("DEVICE") == "net_null0"]
+assert att and att[-1]["HOTPLUGD_EVENT"] == "device.attached" and att[-1]["PORT"], att
+joined = [r for r in mine if r.get("HOTPLUGD_EVENT") == "member.joined"]
+assert joined and int(joined[-1]["MEMBER_PID"]) > 0, joined
+' "$1" "$(msgid audit)" "$(msgid operation.finished)" "$(msgid device.attached)" 2>&1
+	}
+	if wait_until 10 eval 'out=$(journal_check "$1")'; then
+		ok "systemd: audit lines and events in the journal with their fields and MESSAGE_IDs"
+	else
+		fail "systemd: journal records: $(tail -n 3 <<<"$out" | tr '\n' '|')"
+	fi
+}
+# The MESSAGE_ID of a kind, from the catalog (checked against the code).
+msgid() {
+	awk -v k="$1" '/^-- /{id=$2} /^Subject:/{if ((k == "audit" && $2 == "audit:") ||
+		($2 == "event" && $3 == k":")) print id}' "$top/systemd/hotplugd.catalog"
+}
+
 # The shipped units, run by a systemd user manager of our own (see
 # --manager-cg): socket activation, the sandbox as systemd applies it, the
 # secondaries' dependencies, crash and watchdog recovery, restart order.
@@ -332,6 +376,7 @@ manager_tests() {
 
 	bash "$0" --manager-cg "$xdg" "$tmp/cfg" >"$tmp/manager.log" 2>&1 &
 	pids+=($!)
+	manager=$! # the same pid once it execs systemd: its /run/log is its journal's
 	if ! wait_until 30 test -S "$xdg/systemd/private"; then
 		fail "units under systemd: the manager did not start: $(tail -n 5 "$tmp/manager.log" | tr '\n' '|')"
 		return
@@ -387,6 +432,7 @@ manager_tests() {
 	else
 		fail "systemd: devices under the sandbox: $out $("${H[@]}" check 2>&1)"
 	fi
+	journal_records "$pp"
 
 	group_state() {
 		local u
@@ -496,6 +542,16 @@ if [[ ${1-} == --manager-ns ]]; then
 		chmod 0000 reg dir chr blk fifo sock) || exit 1
 	ip link set lo up && ip link add veth-hpd0 type veth peer name veth-hpd1 &&
 		ip link set veth-hpd0 up && ip link set veth-hpd1 up || exit 1
+	# A journald of our own, so that the units' structured records can be
+	# read back: its sockets in this /run/systemd, its files in a private
+	# /run/log; no kernel log, no audit, nothing forwarded.
+	mkdir -p /run/log && mount -t tmpfs tmpfs /run/log || exit 1
+	mkdir -p /run/systemd/journal /run/systemd/journald.conf.d
+	printf '[Journal]\nStorage=volatile\nReadKMsg=no\nAudit=no\nForwardToSyslog=no\nForwardToWall=no\nForwardToConsole=no\n' \
+		>/run/systemd/journald.conf.d/hpd-units.conf
+	/lib/systemd/systemd-journald </dev/null >"$2.journald.log" 2>&1 &
+	echo $! >"$2.journald"
+	wait_until 10 test -S /run/systemd/journal/stdout || { echo "journald did not start"; exit 1; }
 	export XDG_RUNTIME_DIR=$2 XDG_CONFIG_HOME=$3
 	exec /lib/systemd/systemd --user --unit=hpd-idle.target
 fi
@@ -517,12 +573,17 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		wait_until 10 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null
 	done
+	if [[ -n $xdg && -f $xdg.journald ]]; then # the manager's journald
+		p=$(cat "$xdg.journald")
+		kill -TERM "$p" 2>/dev/null
+		wait_until 10 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null
+	fi
 	if [[ -n $xdg ]]; then
 		cg=$(cat "$xdg.cgroup" 2>/dev/null)
 		for h in /sys/fs/cgroup/*/; do
 			[[ -n $cg && -d $h$cg ]] && find "$h$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 		done
-		rm -rf "$xdg" "$xdg.cgroup"
+		rm -rf "$xdg" "$xdg.cgroup" "$xdg.journald" "$xdg.journald.log"
 	fi
 	rm -rf "$tmp"
 	rm -rf /var/run/dpdk/"$pfx"?
@@ -584,6 +645,24 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 	fi
 else
 	skip "sysusers.d/tmpfiles.d: systemd-sysusers or systemd-tmpfiles not installed"
+fi
+
+# --- the journal's MESSAGE_IDs: one list in the code, the catalog and the docs
+ids_of() { grep -oh '[0-9a-f]\{32\}' "$@" | sort -u | tr '\n' ' '; }
+code_ids=$(ids_of "$top/src/daemon/core/journal.c" "$top/src/daemon/core/journal.h")
+catalog_ids=$(grep '^-- ' "$top/systemd/hotplugd.catalog" | ids_of -)
+doc_ids=$(grep -o '^| `[0-9a-f]\{32\}`' "$top/docs/operations.md" | ids_of -)
+check "journal: the MESSAGE_IDs of the code, systemd/hotplugd.catalog and operations.md agree" \
+	test -n "$code_ids" -a "$code_ids" = "$catalog_ids" -a "$code_ids" = "$doc_ids"
+croot=$tmp/catalog-root
+mkdir -p "$croot/usr/lib/systemd/catalog" "$croot/var/lib/systemd"
+cp "$top/systemd/hotplugd.catalog" "$croot/usr/lib/systemd/catalog/"
+if command -v journalctl >/dev/null; then
+	n=$(journalctl --root="$croot" --update-catalog 2>&1 && journalctl --root="$croot" --list-catalog 2>&1 | grep -c hotplugd)
+	check "journal: journalctl compiles the catalog, an entry per MESSAGE_ID (got $n)" \
+		test "$n" = "$(wc -w <<<"$code_ids")"
+else
+	skip "journal: journalctl not installed"
 fi
 
 # --- 3. man pages --------------------------------------------------------------
@@ -758,11 +837,14 @@ else
 				fail "completion: hpctl ${*:2}: got '$got', want '$want'"
 			fi
 		}
-		expect_completion "attach check detach list ps start stats status stop watch" "$hpctl" ""
+		expect_completion "attach check configure detach list ps start stats status stop watch" "$hpctl" ""
 		expect_completion "--file-prefix" "$hpctl" --fi
 		expect_completion "$P" "$hpctl" -r "$run" --file-prefix "$P"
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""
 		expect_completion "net_ring0" "$hpctl" -r "$run" --file-prefix "$P" start ""
+		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" configure ""
+		expect_completion "off on" "$hpctl" -r "$run" --file-prefix "$P" start net_ring0 --promisc ""
+		expect_completion "ip,udp" "$hpctl" start net_ring0 --rss ip,u
 		expect_completion "net_null0" "$hpctl" -r "$run" --file-prefix = "$P" stop ""
 		expect_completion "$apid" "$hpctl" -r "$run" --file-prefix "$P" --pid ""
 		expect_completion "net_null0" "$hpctl" --json -r "$run" --file-prefix "$P" detach net_nu
@@ -905,6 +987,27 @@ if [[ $installed == 1 ]]; then
 	[[ $failed == 0 ]]
 	exit
 fi
+
+# The Python client as a script sees it: importable from where meson put
+# it, by the system's Python, with the protocol's document beside it, and
+# documented (pydoc).
+python_client_installed() { # DESTDIR
+	local dest=$1 init dir
+	init=$(find "$dest" -path '*/hotplugd/__init__.py' -print -quit)
+	if [[ -z $init ]]; then
+		fail "python client: hotplugd/__init__.py not installed"
+		return
+	fi
+	dir=$(dirname "$(dirname "$init")")
+	check "python client: installed with openrpc.json beside it" test -e "$dir/hotplugd/openrpc.json"
+	check "python client: import hotplugd by /usr/bin/python3, its document loads, pydoc documents it" \
+		env -u PYTHONPATH PYTHONPATH="$dir" /usr/bin/python3 -c '
+import hotplugd, hotplugd.schema, os, pydoc, sys
+assert os.path.dirname(hotplugd.__file__) == sys.argv[1] + "/hotplugd", hotplugd.__file__
+assert hotplugd.schema.document()["info"]["version"]
+assert "EventStream" in pydoc.render_doc(hotplugd, renderer=pydoc.plaintext)' "$dir"
+}
+
 dest=$(mktemp -d /tmp/hpd-destdir.XXXXXX)
 if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 2>&1; then
 	prefix=$(meson introspect "$builddir" --buildoptions |
@@ -914,10 +1017,10 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 		"$prefix/share/man/man8/hotplugd.8" "$prefix/share/man/man8/hpctl.8"; do
 		[[ -e $dest$f ]] || missing+=" $f"
 	done
-	for f in hotplugd.service hotplugd.socket hotplugd-secondary@.service hotplugd.conf hpctl; do
+	for f in hotplugd.service hotplugd.socket hotplugd-secondary@.service hotplugd.conf hpctl hotplugd.catalog; do
 		[[ -n $(find "$dest" -name "$f" -print -quit) ]] || missing+=" $f"
 	done
-	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
+	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion, catalog${missing:+ (missing:$missing)}" \
 		test -z "$missing"
 	# systemd's directories only for /usr; under any other prefix, the prefix's
 	if [[ $prefix == /usr ]]; then
@@ -936,6 +1039,7 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 	done
 	check "meson install: the documents and the zsh completion${missing:+ (missing:$missing)}" test -z "$missing"
 	member_library_installed "$dest" "$prefix"
+	python_client_installed "$dest"
 else
 	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"
 fi

@@ -4,6 +4,7 @@
 
 #include "api.h"
 #include "dev.h"
+#include "events.h"
 #include "hotplugd.h"
 #include "members.h"
 #include "state.h"
@@ -24,12 +25,15 @@ static void status(struct api_req *req)
 {
 	json_t *s;
 
-	s = json_pack("{s:s, s:s, s:i, s:s, s:s, s:f, s:s, s:s, s:i}",
-		      "version", HPD_VERSION,
+	s = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:f, s:s, s:s, s:i}",
+		      "version", HPD_VERSION, "protocol", api_protocol_version,
 		      "role", hpd_role_name(),
 		      "pid", hpd.pid, "name", hpd.name, "file_prefix", hpd.prefix,
 		      "uptime", hpd_uptime(), "dpdk_version", rte_version(),
 		      "socket", hpd.sock_path, "devices", dev_count());
+	/* where the event stream is (a secondary: its copy of the primary's) */
+	json_object_set_new(s, "events", json_pack("{s:s, s:I, s:I}", "epoch", events_epoch(),
+		"seq", (json_int_t)events_last_seq(), "oldest", (json_int_t)events_oldest_seq()));
 	api_status_fields(s); /* the control socket adds "clients" */
 	if (hpd_is_primary()) {
 		json_object_set_new(s, "members", json_integer(members_count()));

@@ -11,8 +11,10 @@
 #include "clock.h"
 #include "errname.h"
 #include "hotplugd.h"
+#include "journal.h"
 #include "log.h"
 #include "members.h"
+#include "portconf.h"
 
 /* getgrouplist(): supplementary groups looked at per peer */
 #define PEER_GROUPS_MAX 256
@@ -55,6 +57,14 @@ const struct api_method *api_find(const char *name)
 		if (strcmp(m->name, name) == 0)
 			return m;
 	return NULL;
+}
+
+void api_foreach(void (*fn)(const struct api_method *m, void *arg), void *arg)
+{
+	struct api_method *m;
+
+	STAILQ_FOREACH(m, &methods, next)
+		fn(m, arg);
 }
 
 /* ---- access control ---------------------------------------------------- */
@@ -101,22 +111,59 @@ unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 
 /* ---- completion -------------------------------------------------------- */
 
+/* The journal's record of an audit line: the same words as MESSAGE, and
+ * each of them a field to filter on (journalctl METHOD=attach OUTCOME=...). */
+static void audit_journal(struct api_req *req, json_t *err, const char *params,
+			  const char *line)
+{
+	json_t *data = json_object_get(err, "data");
+	const char *errno_name = json_string_value(json_object_get(data, "errno"));
+	const char *dev = json_string_value(json_object_get(req->rpc.params, "devargs"));
+	struct journal_rec r = {.n = 0};
+
+	if (dev == NULL)
+		dev = json_string_value(json_object_get(req->rpc.params, "device"));
+	journal_add(&r, "MESSAGE=%s", line);
+	journal_add(&r, "CALLER_PID=%d", req->origin.pid);
+	journal_add(&r, "CALLER_UID=%d", req->origin.uid);
+	journal_add(&r, "CALLER_COMM=%s", req->origin.comm);
+	if (req->origin.via)
+		journal_add(&r, "VIA_PID=%d", req->origin.via);
+	journal_add(&r, "METHOD=%s", req->rpc.method);
+	if (dev)
+		journal_add(&r, "DEVICE=%s", dev);
+	journal_add(&r, "PARAMS=%s", params);
+	/* a JSON-RPC error (invalid params) has no errno: its code */
+	if (err && errno_name == NULL)
+		journal_add(&r, "OUTCOME=RPC%lld",
+			    (long long)json_integer_value(json_object_get(err, "code")));
+	else
+		journal_add(&r, "OUTCOME=%s", err ? errno_name : "ok");
+	if (err)
+		journal_add(&r, "REASON=%s", json_string_value(json_object_get(err, "message")));
+	journal_add(&r, "DURATION_USEC=%.0f", hpd_ms_since(&req->t0) * 1000);
+	journal_send(&r, LOG_NOTICE, JOURNAL_ID_AUDIT);
+}
+
 /* One line per mutating request: who, what, outcome, how long. */
 static void audit(struct api_req *req, json_t *response)
 {
 	const struct api_method *m = api_find(req->rpc.method);
 	json_t *err = json_object_get(response, "error");
-	char *params;
+	char *params, line[1024];
 
 	if (m == NULL || !(m->flags & API_MUTATES))
 		return;
 	params = json_dumps(req->rpc.params, JSON_COMPACT);
-	log_notice("audit: pid=%d uid=%d comm=%s via=%d method=%s params=%s outcome=%s "
-		   "duration_ms=%.1f", req->origin.pid, req->origin.uid, req->origin.comm,
-		   req->origin.via, req->rpc.method,
-		   params ? params : "?",
-		   err ? json_string_value(json_object_get(err, "message")) : "ok",
-		   hpd_ms_since(&req->t0));
+	snprintf(line, sizeof(line), "audit: pid=%d uid=%d comm=%s via=%d method=%s params=%s "
+		 "outcome=%s duration_ms=%.1f", req->origin.pid, req->origin.uid,
+		 req->origin.comm, req->origin.via, req->rpc.method, params ? params : "?",
+		 err ? json_string_value(json_object_get(err, "message")) : "ok",
+		 hpd_ms_since(&req->t0));
+	if (journal_on())
+		audit_journal(req, err, params ? params : "?", line);
+	else
+		log_notice("%s", line);
 	free(params);
 }
 
@@ -256,8 +303,16 @@ bool api_params(struct api_req *req, const char *const *allowed)
 
 void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 {
+	api_submit_config(req, kind, param, NULL);
+}
+
+void api_submit_config(struct api_req *req, enum op_kind kind, const char *param,
+		       const char *config_param)
+{
+	json_t *config = config_param ? json_object_get(req->rpc.params, config_param) : NULL;
+	struct hpd_port_conf c;
 	const char *arg;
-	char msg[128];
+	char msg[160];
 
 	if (rpc_param_str(req->rpc.params, param, true, &arg, msg, sizeof(msg))) {
 		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
@@ -270,8 +325,16 @@ void api_submit(struct api_req *req, enum op_kind kind, const char *param)
 			 HPD_DEVARGS_MAX);
 		return;
 	}
+	/* the syntax now, what the device can do once it is resolved: a
+	 * configuration that does not parse is invalid params, like a typo
+	 * in any other parameter */
+	portconf_default(&c);
+	if (config && portconf_merge(&c, config, msg, sizeof(msg)) != 0) {
+		api_rpc_fail(req, RPC_INVALID_PARAMS, msg);
+		return;
+	}
 	req->origin.request_id = req->rpc.id;
-	engine_submit(kind, arg, &req->origin, api_op_done, req);
+	engine_submit_config(kind, arg, config, &req->origin, api_op_done, req);
 }
 
 /* A member relays requests on behalf of its own clients and says who they

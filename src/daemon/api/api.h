@@ -10,6 +10,7 @@
 #define HPD_API_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 
@@ -45,11 +46,13 @@ struct api_sink {
 	/* Deliver a response already encoded as one line (optional: without
 	 * it the line is decoded and given to respond). */
 	void (*respond_raw)(struct api_req *req, const char *line, size_t len);
-	/* Make the request's connection receive events from now on
-	 * (optional: a sink without it cannot subscribe): 0, or a negative
-	 * errno with the reason (-EMFILE: its user's subscriptions are at
-	 * their limit). */
-	int (*subscribe)(struct api_req *req, char *reason, size_t len);
+	/* Make the request's connection receive events (optional: a sink
+	 * without it cannot subscribe): those after seq `after`, once the
+	 * answer to req is out, then every new one. 0; 1 when it already was
+	 * subscribed (`after` is then ignored: nothing is sent twice); or a
+	 * negative errno with the reason (-EMFILE: its user's subscriptions
+	 * are at their limit). */
+	int (*subscribe)(struct api_req *req, uint64_t after, char *reason, size_t len);
 };
 
 struct api_req {
@@ -87,6 +90,8 @@ void api_register(struct api_method *m);
 	}
 
 const struct api_method *api_find(const char *name);
+/* Every registered method, in registration order. */
+void api_foreach(void (*fn)(const struct api_method *m, void *arg), void *arg);
 
 /* A secondary hands API_PRIMARY methods to fn instead of running them
  * (relay.c installs it); without a forwarder every method runs here. */
@@ -121,6 +126,16 @@ void api_op_done(const struct op_result *res, void *arg);
 bool api_params(struct api_req *req, const char *const *allowed);
 /* Queue the operation named by the (required) string param. */
 void api_submit(struct api_req *req, enum op_kind kind, const char *param);
+/* And with the port configuration object in config_param (optional),
+ * its syntax checked here (invalid params), its values by the engine. */
+void api_submit_config(struct api_req *req, enum op_kind kind, const char *param,
+		       const char *config_param);
+
+/* The protocol's OpenRPC document (openrpc.json, compact, built in) and
+ * its version (the document's info.version). */
+extern const char api_openrpc[];
+extern const size_t api_openrpc_len;
+extern const char api_protocol_version[];
 
 /* rights of a peer from its credentials (uid 0 and our own uid: all) */
 unsigned api_rights(uid_t uid, gid_t gid, const gid_t *groups, int ngroups);

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "events.h"
 #include "hotplugd.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -27,6 +28,14 @@ static struct event_base *evbase;
 static struct bufferevent *bev;
 static TAILQ_HEAD(, relayed) inflight = TAILQ_HEAD_INITIALIZER(inflight);
 static long long next_id = 1;
+/* Mirroring the primary's event stream (relay_follow_events): our
+ * subscribe's id while its answer is due, and a retry after a lost
+ * connection. */
+static bool following;
+static long long sub_id;
+static struct event *refollow;
+
+static int connect_primary(void);
 
 static void fail_all(int err, const char *why)
 {
@@ -42,6 +51,29 @@ static void fail_all(int err, const char *why)
 		bufferevent_free(bev);
 		bev = NULL;
 	}
+	if (following && refollow) { /* the stream resumes where it stopped */
+		struct timeval tv = {1, 0};
+
+		evtimer_add(refollow, &tv);
+	}
+}
+
+/* Our own subscribe's answer: where the primary's stream is. The events
+ * after `since` follow it on this connection. */
+static void followed(json_t *msg)
+{
+	json_t *r = json_object_get(msg, "result");
+	const char *epoch = json_string_value(json_object_get(r, "epoch"));
+	json_int_t seq = json_integer_value(json_object_get(r, "seq"));
+	json_int_t replayed = json_integer_value(json_object_get(r, "replayed"));
+
+	sub_id = 0;
+	if (epoch == NULL || seq < replayed) {
+		log_warn("cannot follow the primary's events: %s", json_string_value(json_object_get(
+			json_object_get(msg, "error"), "message")) ?: "bad answer");
+		return;
+	}
+	events_adopt(epoch, (uint64_t)(seq - replayed));
 }
 
 static void on_read(struct bufferevent *b, void *arg)
@@ -58,7 +90,18 @@ static void on_read(struct bufferevent *b, void *arg)
 
 		free(line);
 		if (!json_is_integer(id)) {
-			json_decref(msg); /* notification: not for us */
+			const char *method = json_string_value(json_object_get(msg, "method"));
+
+			/* events.overflow needs nothing: the next event's seq
+			 * shows the gap, and the mirror restarts there */
+			if (following && method && strcmp(method, "event") == 0)
+				events_mirror(json_object_get(msg, "params"));
+			json_decref(msg);
+			continue;
+		}
+		if (sub_id && json_integer_value(id) == sub_id) {
+			followed(msg);
+			json_decref(msg);
 			continue;
 		}
 		TAILQ_FOREACH(r, &inflight, next)
@@ -101,7 +144,42 @@ static int connect_primary(void)
 		bev = NULL;
 		return -ECONNREFUSED;
 	}
+	if (following) {
+		/* from what the mirror has (all the primary keeps, the first
+		 * time), so that a client may switch processes with its seq */
+		json_t *msg;
+		char *s;
+		size_t len;
+
+		sub_id = next_id++;
+		msg = json_pack("{s:s, s:I, s:s, s:{s:I}}", "jsonrpc", "2.0", "id",
+				(json_int_t)sub_id, "method", "subscribe", "params", "since",
+				(json_int_t)events_last_seq());
+		if (*events_epoch())
+			json_object_set_new(json_object_get(msg, "params"), "epoch",
+					    json_string(events_epoch()));
+		if ((s = rpc_encode(msg, &len)) != NULL)
+			bufferevent_write(bev, s, len);
+		free(s);
+		json_decref(msg);
+	}
 	return 0;
+}
+
+static void on_refollow(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	if (following && connect_primary() != 0)
+		fail_all(-ECONNREFUSED, "cannot connect"); /* and retry */
+}
+
+int relay_follow_events(void)
+{
+	following = true;
+	refollow = evtimer_new(evbase, on_refollow, NULL);
+	if (refollow == NULL)
+		return -ENOMEM;
+	return connect_primary();
 }
 
 /* The API's forwarder in a secondary: hand the request to the primary. */
@@ -161,6 +239,10 @@ void relay_init(struct event_base *base)
 
 void relay_fini(void)
 {
+	following = false;
 	api_set_forwarder(NULL);
 	fail_all(-ESHUTDOWN, "this member is stopping");
+	if (refollow)
+		event_free(refollow);
+	refollow = NULL;
 }

@@ -14,5 +14,11 @@ struct event_base;
  * primary. */
 void relay_init(struct event_base *base);
 void relay_fini(void);
+/* Mirror the primary's event stream into this process's (events.h), so
+ * that a client subscribed here gets the group's events, with the
+ * primary's seq and epoch. After the join: the primary then counts this
+ * connection as a member's. A lost connection is retried every second,
+ * resuming from the last event mirrored. */
+int relay_follow_events(void);
 
 #endif

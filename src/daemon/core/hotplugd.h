@@ -38,6 +38,7 @@ struct hpd_options {
 	enum hpd_unresponsive unresponsive;
 	int max_clients;
 	int idle_timeout_ms;
+	int event_history; /* events kept for subscribe {since} */
 	const char *admin_group;
 	const char *read_group;
 	const char *policy_file; /* devargs policy */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errname.h"
 #include "events.h"
 #include "log.h"
 #include "stuck.h"
@@ -57,7 +58,7 @@ void stuck_end(int rc, const char *reason, const char *outcome)
 	e = stuck_json();
 	json_object_set_new(e, "outcome", json_string(outcome));
 	if (rc) {
-		json_object_set_new(e, "errno", json_string(strerror(-rc)));
+		json_object_set_new(e, "errno", json_string(hpd_errname(rc)));
 		json_object_set_new(e, "reason", json_string(reason));
 	}
 	log_notice("%s of %s returned after %.1f s (%s): %s", cur.call, cur.device, for_s(),

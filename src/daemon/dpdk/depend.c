@@ -25,7 +25,8 @@ static slaves_get_t slaves_get(void)
 	snprintf(soname, sizeof(soname), "librte_net_bond.so.%d",
 		 RTE_VER_YEAR + (RTE_VER_MONTH >= 11));
 	if (fn == NULL && (h = dlopen(soname, RTLD_NOW | RTLD_NOLOAD)) != NULL) {
-		/* 23.11 renamed slaves to members (and 24.11 dropped the old name) */
+		/* 23.11 renamed slaves to members (experimental there, stable from
+		 * 24.11) and dropped the old name */
 		fn = (slaves_get_t)(uintptr_t)dlsym(h, "rte_eth_bond_members_get");
 		if (fn == NULL)
 			fn = (slaves_get_t)(uintptr_t)dlsym(h, "rte_eth_bond_slaves_get");

@@ -16,6 +16,7 @@
 
 #include "depend.h"
 #include "dev.h"
+#include "devconf.h"
 #include "devjob.h"
 #include "eal_log.h"
 #include "sockfile.h"
@@ -27,9 +28,9 @@
 #define ports (ports_table()->port)
 
 static void record(uint16_t port);
+static void conf_record(uint16_t port, const struct hpd_port_conf *c);
 static void snapshot_take(void);
 static void snapshot_drop(void);
-static struct rte_mempool *pool;
 static json_t *snapshot; /* the port list while a device job runs */
 static uint64_t local_changes; /* attach/detach/start/stop in this process */
 
@@ -60,24 +61,11 @@ static void set_started(uint16_t port, bool started)
 	__atomic_fetch_add(&ports[port].gen, 1, __ATOMIC_RELEASE);
 }
 
-/* Keep the driver's own words: the capture, else the errno text. */
-static int failed(int rc, const char *what, char *reason, size_t rlen)
-{
-	const char *eal = eal_log_capture_end();
-
-	rc = local_errno(rc);
-	if (rc == 0) /* called on a failure: never report success */
-		rc = -EIO;
-	snprintf(reason, rlen, "%s%s%s", what, *what ? ": " : "",
-		 *eal ? eal : strerror(-rc));
-	return rc;
-}
-
 int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size_t rlen)
 {
 	eal_log_capture_begin();
 	if (local_parse(devargs, out) != 0)
-		return failed(-EINVAL, "cannot parse devargs", reason, rlen);
+		return eal_log_failed(-EINVAL, "cannot parse devargs", reason, rlen);
 	eal_log_capture_end();
 	return 0;
 }
@@ -133,8 +121,14 @@ static void record(uint16_t port)
 	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL)
 		return;
 	name = rte_dev_name(info.device);
-	if (dev_devargs(name, devargs, sizeof(devargs)) == 0)
+	if (dev_devargs(name, devargs, sizeof(devargs)) == 0) {
+		struct hpd_port_conf c;
+
 		ports_record(port, name, devargs);
+		portconf_default(&c);
+		c.rxq = c.txq = port_queues();
+		conf_record(port, &c);
+	}
 }
 
 int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen)
@@ -156,7 +150,7 @@ int dev_attach(const char *devargs, const struct local_devargs *d, char *reason,
 	if (rc == -EINVAL)
 		rc = -EIO;
 	if (rc)
-		return failed(rc, "", reason, rlen);
+		return eal_log_failed(rc, "", reason, rlen);
 	if (hpd_is_primary() && dev_port_by_name(name, &port) == 0) {
 		if (d->vdev)
 			preconfigure(name);
@@ -209,13 +203,14 @@ int dev_detach(const char *name, char *reason, size_t rlen)
 	else
 		rc = local_detach(name);
 	if (rc)
-		return failed(rc, "", reason, rlen);
+		return eal_log_failed(rc, "", reason, rlen);
 	eal_log_capture_end();
 	__atomic_fetch_add(&local_changes, 1, __ATOMIC_RELEASE);
 	if (hpd_is_primary()) {
 		ports_set_ready(port, false);
 		ports_record(port, NULL, NULL);
 		set_started(port, false);
+		devconf_forget(port);
 	}
 	return 0;
 }
@@ -256,21 +251,6 @@ int dev_devargs(const char *name, char *out, size_t len)
 	return 0;
 }
 
-static int make_pool(char *reason, size_t rlen)
-{
-	if (pool)
-		return 0;
-	eal_log_capture_begin();
-	/* One pool for every port the daemon starts; owned by the primary,
-	 * visible to secondaries by name. */
-	pool = rte_pktmbuf_pool_create("hpd_mbufs", 8191, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (pool == NULL)
-		return failed(-rte_errno, "mbuf pool", reason, rlen);
-	eal_log_capture_end();
-	return 0;
-}
-
 /*
  * A vhost-user server socket left by a process that died (a primary killed
  * and restarted) makes the new bind fail with EADDRINUSE. Remove the file
@@ -306,38 +286,141 @@ static void clear_stale_vhost_socket(uint16_t port)
 		log_warn("vhost-user socket %s left alone: %s", iface, strerror(-rc));
 }
 
-int dev_start(uint16_t port, char *reason, size_t rlen)
+/* The configuration the port starts with: the one it was given, else the
+ * default (a port the EAL probed at start-up has no record yet). */
+void dev_conf(uint16_t port, struct hpd_port_conf *c)
+{
+	if (port < RTE_MAX_ETHPORTS && *ports[port].device)
+		*c = ports[port].conf;
+	else
+		portconf_default(c);
+}
+
+/* Recorded (primary): what list shows in every process and start uses. */
+static void conf_record(uint16_t port, const struct hpd_port_conf *c)
+{
+	ports[port].conf = *c;
+	__atomic_fetch_add(&ports[port].gen, 1, __ATOMIC_RELEASE);
+}
+
+int dev_check_conf(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen)
+{
+	return devconf_check(port, c, reason, rlen);
+}
+
+int dev_configure(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen)
+{
+	int rc = devconf_check(port, c, reason, rlen);
+
+	if (rc == 0)
+		conf_record(port, c);
+	return rc;
+}
+
+/* What queue leases cover: ethdev's own counts. */
+static void queues_publish(uint16_t port)
 {
 	struct rte_eth_dev_info info;
-	uint16_t nq = port_queues();
-	struct rte_eth_conf conf;
-	int socket = rte_eth_dev_socket_id(port);
+
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		ports_set_queues(port, info.nb_rx_queues, info.nb_tx_queues);
+}
+
+/* Apply c and start; on a failure the port is configured as it was before
+ * (and stays stopped), the first failure in reason. */
+static int apply_and_start(uint16_t port, const struct hpd_port_conf *c, char *reason,
+			   size_t rlen)
+{
+	char undo[HPD_REASON_MAX + 1];
+	int rc;
+
+	clear_stale_vhost_socket(port);
+	rc = devconf_apply(port, c, reason, rlen);
+	if (rc == 0) {
+		eal_log_capture_begin();
+		if ((rc = rte_eth_dev_start(port)) == 0)
+			eal_log_capture_end();
+		else
+			rc = eal_log_failed(rc, "start", reason, rlen);
+	}
+	if (rc == 0)
+		queues_publish(port);
+	if (rc && devconf_restore(port, undo, sizeof(undo)) != 0)
+		log_err("port %u: cannot configure it as it was again: %s", port, undo);
+	return rc;
+}
+
+int dev_start(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen)
+{
 	int rc;
 
 	if (dev_started(port))
 		return -EALREADY;
-	rc = make_pool(reason, rlen);
-	if (rc)
+	if ((rc = devconf_check(port, c, reason, rlen)) != 0)
 		return rc;
-	memset(&conf, 0, sizeof(conf));
-	clear_stale_vhost_socket(port);
-	eal_log_capture_begin();
-	if ((rc = rte_eth_dev_configure(port, nq, nq, &conf)) != 0)
-		return failed(rc, "configure", reason, rlen);
-	for (uint16_t q = 0; q < nq; q++) {
-		if ((rc = rte_eth_rx_queue_setup(port, q, 0, socket, NULL, pool)) != 0)
-			return failed(rc, "rx queue setup", reason, rlen);
-		if ((rc = rte_eth_tx_queue_setup(port, q, 0, socket, NULL)) != 0)
-			return failed(rc, "tx queue setup", reason, rlen);
-	}
-	if ((rc = rte_eth_dev_start(port)) != 0)
-		return failed(rc, "start", reason, rlen);
-	eal_log_capture_end();
-	/* what queue leases cover: ethdev's own counts */
-	if (rte_eth_dev_info_get(port, &info) == 0)
-		ports_set_queues(port, info.nb_rx_queues, info.nb_tx_queues);
+	if ((rc = apply_and_start(port, c, reason, rlen)) != 0)
+		return rc;
+	conf_record(port, c);
 	set_started(port, true);
 	return 0;
+}
+
+/*
+ * memif in a secondary (DPDK 22.11) maps the rings' shared memory once and
+ * never again: after the primary set the rings up anew (another queue
+ * count) a member would poll the old mapping, its packets lost and its tx
+ * interrupts sent to the primary's fds (seen: traffic stopped, "Failed to
+ * send interrupt. Bad file descriptor" in the member). A member that
+ * probes the port again maps it as it is now. A restart with the same
+ * queue counts keeps the rings (a stop and a start already work).
+ */
+bool dev_members_reprobe(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+
+	return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name &&
+	       strcmp(info.driver_name, "net_memif") == 0;
+}
+
+/*
+ * A started port (already quiesced) to a new configuration: stop it, apply
+ * c, start it; on a failure the previous configuration goes back and the
+ * port is started with it. The new pool is made first, so that a pool the
+ * memory cannot hold leaves the port running untouched.
+ */
+int dev_reconfigure(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen)
+{
+	struct hpd_port_conf old;
+	char why[HPD_REASON_MAX + 1];
+	int rc, pool;
+
+	if ((rc = devconf_check(port, c, reason, rlen)) != 0 ||
+	    (rc = devconf_pool_get(c, &pool, reason, rlen)) != 0)
+		return rc;
+	dev_conf(port, &old);
+	rc = dev_stop(port, reason, rlen);
+	if (rc == 0 && (rc = apply_and_start(port, c, reason, rlen)) == 0) {
+		conf_record(port, c);
+		set_started(port, true);
+	} else if (rc && dev_started(port) == false) {
+		/* the old configuration is set up again: start it */
+		snprintf(why, sizeof(why), "%s", reason);
+		eal_log_capture_begin();
+		if (rte_eth_dev_start(port) == 0) {
+			eal_log_capture_end();
+			queues_publish(port);
+			set_started(port, true);
+			snprintf(reason, rlen, "%s; the previous configuration is back", why);
+		} else {
+			char again[HPD_REASON_MAX + 1];
+
+			eal_log_failed(-EIO, "start", again, sizeof(again));
+			snprintf(reason, rlen, "%.120s; and the port cannot start with the previous "
+				 "configuration either (%.60s): it is stopped", why, again);
+		}
+	}
+	devconf_pool_put(pool);
+	return rc;
 }
 
 int dev_stop(uint16_t port, char *reason, size_t rlen)
@@ -351,7 +434,7 @@ int dev_stop(uint16_t port, char *reason, size_t rlen)
 	eal_log_capture_begin();
 	if ((rc = rte_eth_dev_stop(port)) != 0) {
 		set_started(port, true);
-		return failed(rc, "stop", reason, rlen);
+		return eal_log_failed(rc, "stop", reason, rlen);
 	}
 	eal_log_capture_end();
 	return 0;
@@ -389,16 +472,42 @@ unsigned dev_count(void)
 	return snapshot ? json_array_size(snapshot) : rte_eth_dev_count_avail();
 }
 
+/* The configuration asked: the primary's record, the same in every process. */
+static void config_json(json_t *o, uint16_t port)
+{
+	if (*ports[port].device)
+		json_object_set_new(o, "config", portconf_json(&ports[port].conf));
+}
+
 /* A port whose driver cannot describe it now is still attached: listed
  * (and so kept in the state file) from what the primary recorded. */
 static json_t *recorded_port_json(uint16_t port, const char *name)
 {
 	const struct hpd_port_state *st = &ports[port];
 
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "port", port, "name", name,
-			 "device", *st->device ? st->device : name,
-			 "devargs", *st->devargs ? st->devargs : name, "driver", "", "bus", "",
-			 "state", dev_started(port) ? "started" : "stopped");
+	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "port", port, "name", name,
+			      "device", *st->device ? st->device : name,
+			      "devargs", *st->devargs ? st->devargs : name, "driver", "",
+			      "bus", "", "state", dev_started(port) ? "started" : "stopped");
+
+	config_json(o, port);
+	return o;
+}
+
+/* The configuration asked, and what this process's ethdev has: the queue
+ * counts a member can poll here. */
+static void conf_json(json_t *o, uint16_t port, const struct rte_eth_dev_info *info)
+{
+	uint16_t mtu;
+	int promisc = rte_eth_promiscuous_get(port);
+
+	config_json(o, port);
+	json_object_set_new(o, "rx_queues", json_integer(info->nb_rx_queues));
+	json_object_set_new(o, "tx_queues", json_integer(info->nb_tx_queues));
+	if (rte_eth_dev_get_mtu(port, &mtu) == 0)
+		json_object_set_new(o, "mtu", json_integer(mtu));
+	if (promisc >= 0)
+		json_object_set_new(o, "promisc", json_boolean(promisc));
 }
 
 json_t *dev_port_json(uint16_t port)
@@ -424,6 +533,7 @@ json_t *dev_port_json(uint16_t port)
 		rte_ether_format_addr(macs, sizeof(macs), &mac);
 		json_object_set_new(o, "mac", json_string(macs));
 	}
+	conf_json(o, port, &info);
 	return o;
 }
 

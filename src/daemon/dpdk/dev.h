@@ -17,6 +17,7 @@
 
 #include "devargs.h"
 #include "local.h"
+#include "portconf.h"
 
 int dev_init(void);
 /* devargs as DPDK's bus parser sees them: the device name ("net_null0",
@@ -37,7 +38,21 @@ int dev_resolve(const struct hpd_devref *ref, char *name, size_t len, uint16_t *
 int dev_port_by_name(const char *name, uint16_t *port);
 /* The devargs a device was attached with (name plus arguments). */
 int dev_devargs(const char *name, char *out, size_t len);
-int dev_start(uint16_t port, char *reason, size_t rlen);
+/* The configuration a port starts with (the default until it is given one). */
+void dev_conf(uint16_t port, struct hpd_port_conf *c);
+/* c against what the device can do: 0, or -EINVAL/-ENOMEM naming the limit. */
+int dev_check_conf(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen);
+/* A stopped port: checked, and recorded for its next start. */
+int dev_configure(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen);
+/* Configure with c and start; -EALREADY if started. A failure leaves the
+ * port stopped and configured as before. */
+int dev_start(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen);
+/* A started port, its workers quiesced: stop, configure with c, start. A
+ * failure puts the previous configuration back, started (reason says so). */
+/* After a reconfiguration the members must probe this port again to
+ * follow it (memif's rings are mapped once in a secondary). */
+bool dev_members_reprobe(uint16_t port);
+int dev_reconfigure(uint16_t port, const struct hpd_port_conf *c, char *reason, size_t rlen);
 int dev_stop(uint16_t port, char *reason, size_t rlen);
 bool dev_started(uint16_t port);
 uint64_t dev_list_gen(void);

@@ -6,6 +6,7 @@
  * asked for it, remembers the last error-level line so the reason reaches
  * the user instead of "failed".
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <rte_log.h>
 
 #include "eal_log.h"
+#include "local.h"
 #include "wire.h"
 #include "log.h"
 
@@ -80,4 +82,16 @@ const char *eal_log_capture_end(void)
 void eal_log_quiet(bool on)
 {
 	quiet = on;
+}
+
+int eal_log_failed(int rc, const char *what, char *reason, size_t rlen)
+{
+	const char *eal = eal_log_capture_end();
+
+	rc = local_errno(rc);
+	if (rc == 0) /* called on a failure: never report success */
+		rc = -EIO;
+	snprintf(reason, rlen, "%s%s%s", what, *what ? ": " : "",
+		 *eal ? eal : strerror(-rc));
+	return rc;
 }

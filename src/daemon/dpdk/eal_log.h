@@ -8,6 +8,7 @@
 #define HPD_EAL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 int eal_log_init(void);
 void eal_log_capture_begin(void);
@@ -16,5 +17,9 @@ const char *eal_log_capture_end(void);
 /* Drop what DPDK logs from this thread meanwhile: for calls that are
  * expected to fail and say so (probing which prefix DPDK accepts). */
 void eal_log_quiet(bool on);
+/* End the capture after a failed call: reason is "what: <the driver's own
+ * words>" (the errno text when it said nothing); returns rc as a negative
+ * errno, never 0. */
+int eal_log_failed(int rc, const char *what, char *reason, size_t rlen);
 
 #endif

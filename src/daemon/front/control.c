@@ -27,7 +27,9 @@
 #include "members.h"
 
 /* Past this much unsent output we stop reading a client's requests
- * (backpressure) and drop events for a subscriber (reported to it). */
+ * (backpressure) and stop sending events to a subscriber: it is served
+ * from the event history as its output drains, and told what it lost if
+ * the history moved past it (events.overflow). */
 #define OUTPUT_HIGH (1024 * 1024)
 /* listen(2): connections the kernel queues before we accept them */
 #define LISTEN_BACKLOG 128
@@ -42,6 +44,11 @@ struct conn {
 	struct event *rd, *idle;
 	struct hpd_peer peer;
 	bool subscribed;
+	/* The last event seq this subscriber was sent: it is a cursor into
+	 * the event history (core/events.c), never a queue of its own. */
+	uint64_t cursor;
+	/* the subscribe whose answer must go out before any event */
+	struct api_req *replay_after;
 	bool closing;          /* close once the output is flushed */
 	bool read_paused;
 	bool discarding;       /* a member's oversized line: skip to its end */
@@ -49,7 +56,6 @@ struct conn {
 	bool counted;          /* admitted by climit_admit */
 	bool line_done;        /* a line completed since the deadline was armed */
 	struct event *line_ev; /* deadline to complete a request line */
-	unsigned dropped;      /* events lost to a full output buffer */
 	TAILQ_HEAD(, api_req) pending;
 };
 
@@ -140,6 +146,8 @@ static void conn_fatal(struct conn *c, int code, const char *msg)
 	}
 }
 
+static void catch_up(struct conn *c);
+
 static void conn_respond(struct api_req *req, json_t *response)
 {
 	struct conn *c = req->ctx;
@@ -148,6 +156,10 @@ static void conn_respond(struct api_req *req, json_t *response)
 		TAILQ_REMOVE(&c->pending, req, next);
 		if (response)
 			send_json(c, response);
+		if (c->replay_after == req) { /* the subscribe's answer is out */
+			c->replay_after = NULL;
+			catch_up(c);
+		}
 	}
 	json_decref(response);
 }
@@ -172,8 +184,9 @@ static void conn_respond_raw(struct api_req *req, const char *line, size_t len)
 }
 
 /* A reader's subscriptions are limited per user (climits.h); a member's
- * relay connection is not a client and is never counted. */
-static int conn_subscribe(struct api_req *req, char *reason, size_t len)
+ * relay connection is not a client and is never counted. The events after
+ * `after` follow the answer to this request. */
+static int conn_subscribe(struct api_req *req, uint64_t after, char *reason, size_t len)
 {
 	struct conn *c = req->ctx;
 	int rc;
@@ -183,11 +196,13 @@ static int conn_subscribe(struct api_req *req, char *reason, size_t len)
 		return -ENOTCONN;
 	}
 	if (c->subscribed)
-		return 0;
+		return 1;
 	if (!c->member &&
 	    (rc = climit_subscribe(c->peer.uid, c->peer.rights & RIGHT_ADMIN, reason, len)) != 0)
 		return rc;
 	c->subscribed = true;
+	c->cursor = after;
+	c->replay_after = req;
 	return 0;
 }
 
@@ -355,14 +370,8 @@ static void on_write(struct bufferevent *bev, void *arg)
 		event_add(c->rd, NULL);
 		process(c);
 	}
-	if (c->dropped && c->subscribed) {
-		json_t *n = rpc_notification("events.overflow",
-			json_pack("{s:i}", "dropped", c->dropped));
-
-		c->dropped = 0;
-		send_json(c, n);
-		json_decref(n);
-	}
+	if (c->subscribed && c->replay_after == NULL)
+		catch_up(c);
 }
 
 /* Output side: a write error or a client that does not read its answers
@@ -512,7 +521,7 @@ static int make_socket(const char *path)
 	return fd;
 }
 
-static void publish(const char *event, json_t *params, void *arg);
+static void publish(const char *event, json_t *params, const struct hpd_event *ev, void *arg);
 static void status_clients(json_t *status);
 
 int control_init(struct event_base *base, const char *path)
@@ -555,28 +564,46 @@ void control_fini(void)
 		unlink(sock_path);
 }
 
-/* The event bus's subscriber: every event to every subscribed client. */
-static void publish(const char *event, json_t *params, void *arg)
+/*
+ * Send a subscriber the events it has not had, from the history, while its
+ * unsent output stays under OUTPUT_HIGH; the rest goes when it drains
+ * (on_write). A subscriber the history moved past is told how many it
+ * lost, once, before the events that follow. Its memory is its output
+ * buffer: the history is shared and bounded.
+ */
+static void catch_up(struct conn *c)
 {
-	json_t *n = rpc_notification("event", json_incref(params));
-	struct conn *c;
-	char *s = NULL;
-	size_t len = 0;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint64_t oldest = events_oldest_seq();
+	const struct hpd_event *e;
 
-	(void)event, (void)arg;
-	TAILQ_FOREACH(c, &conns, next) {
-		if (!c->subscribed || c->closing)
-			continue;
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_HIGH) {
-			c->dropped++; /* a slow subscriber must not stall us */
-			continue;
-		}
-		if (s == NULL && (s = rpc_encode(n, &len)) == NULL)
-			break;
-		bufferevent_write(c->bev, s, len);
+	if (c->closing)
+		return;
+	if (c->cursor + 1 < oldest) {
+		json_t *n = rpc_notification("events.overflow", json_pack("{s:I, s:I, s:I}",
+			"dropped", (json_int_t)(oldest - 1 - c->cursor),
+			"first", (json_int_t)(c->cursor + 1), "last", (json_int_t)(oldest - 1)));
+
+		send_json(c, n);
+		json_decref(n);
+		c->cursor = oldest - 1;
 	}
-	free(s);
-	json_decref(n);
+	while (evbuffer_get_length(out) <= OUTPUT_HIGH && (e = events_next(c->cursor)) != NULL) {
+		conn_send(c, e->line, e->len);
+		c->cursor = e->seq;
+	}
+}
+
+/* The event bus's subscriber: each subscribed client gets the new event
+ * now if it keeps up, else later from the history. */
+static void publish(const char *event, json_t *params, const struct hpd_event *ev, void *arg)
+{
+	struct conn *c;
+
+	(void)event, (void)params, (void)ev, (void)arg;
+	TAILQ_FOREACH(c, &conns, next)
+		if (c->subscribed && c->replay_after == NULL)
+			catch_up(c);
 }
 
 /* status: "clients" */

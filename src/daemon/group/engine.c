@@ -19,6 +19,7 @@
 #include "drvparams.h"
 #include "eal_args.h"
 #include "engine.h"
+#include "errname.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "inbox.h"
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "members.h"
 #include "mp.h"
+#include "portconf.h"
 #include "ports.h"
 #include "stuck.h"
 
@@ -53,6 +55,9 @@ struct op {
 	bool eal_fanout; /* the EAL carries it to members (not vdev) */
 	uint16_t port;
 	bool was_started;
+	json_t *config;             /* start/configure: what was asked (owned) */
+	struct hpd_port_conf conf;  /* the port's configuration with it merged */
+	struct hpd_port_conf was;   /* a reconfiguration: the one it replaces */
 	struct op_origin origin;
 	struct op_result res;
 	/* the round in progress */
@@ -94,7 +99,7 @@ static engine_outcome_t commit_outcome;
 
 const char *op_kind_name(enum op_kind k)
 {
-	static const char *const n[] = {"attach", "detach", "start", "stop"};
+	static const char *const n[] = {"attach", "detach", "start", "stop", "configure"};
 
 	return n[k];
 }
@@ -125,7 +130,7 @@ static void publish_now(struct op *op, const char *event)
 	if (op->res.port >= 0)
 		json_object_set_new(d, "port", json_integer(op->res.port));
 	if (op->res.rc) {
-		json_object_set_new(d, "errno", json_string(strerror(-op->res.rc)));
+		json_object_set_new(d, "errno", json_string(hpd_errname(op->res.rc)));
 		json_object_set_new(d, "reason", json_string(op->res.reason));
 	}
 	if (op->res.rc == 0 && op->res.persisted >= 0) {
@@ -149,6 +154,25 @@ static void publish(struct op *op, const char *event)
 }
 
 static void answer(void *arg);
+
+/* Every operation ends with one operation.finished, refused or not: what
+ * metrics count (core/metrics.c) and the journal records, without a call
+ * from here to either. The outcome is the errno name, as in answers. */
+static void publish_finished(struct op *op)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s, s:f, s:b, s:i, s:i, s:o}", "operation",
+			      op_kind_name(op->kind), "device", op->res.name,
+			      "outcome", op->res.rc ? hpd_errname(-op->res.rc) : "ok",
+			      "duration_ms", op->res.ms, "rolled_back", op->res.rolled_back,
+			      "fenced", op->res.fenced, "members", op->res.members,
+			      "origin", origin_json(&op->origin));
+
+	if (op->res.port >= 0)
+		json_object_set_new(d, "port", json_integer(op->res.port));
+	if (op->res.rc)
+		json_object_set_new(d, "reason", json_string(op->res.reason));
+	events_publish("operation.finished", d);
+}
 
 /* A change is answered once it is also committed (on disk, with the state
  * file): a client told "attached" gets the device back after a restart. */
@@ -190,9 +214,11 @@ static void answer(void *arg)
 	else
 		log_info("%s %s from pid %d done in %.1f ms (%u members)", op_kind_name(op->kind),
 			 op->arg, op->origin.pid, op->res.ms, op->res.members);
+	publish_finished(op);
 	if (!op->answered) /* else its client already has an answer */
 		op->done(&op->res, op->done_arg);
 	json_decref(op->origin.request_id);
+	json_decref(op->config);
 	free(op->acks);
 	free(op);
 	current = NULL;
@@ -588,7 +614,7 @@ static bool ping_failed(struct op *op)
 
 /* ---- local steps: on the device-job thread, so the loop never blocks -- */
 
-enum local_step { L_ATTACH, L_DETACH, L_START, L_STOP };
+enum local_step { L_ATTACH, L_DETACH, L_START, L_STOP, L_CONFIGURE, L_CHECK, L_RECONF };
 
 static int local_job(void *arg, char *reason, size_t len)
 {
@@ -600,15 +626,22 @@ static int local_job(void *arg, char *reason, size_t len)
 	case L_DETACH:
 		return dev_detach(op->res.name, reason, len);
 	case L_START:
-		return dev_start(op->port, reason, len);
+		return dev_start(op->port, &op->conf, reason, len);
 	case L_STOP:
 		return dev_stop(op->port, reason, len);
+	case L_CONFIGURE:
+		return dev_configure(op->port, &op->conf, reason, len);
+	case L_CHECK:
+		return dev_check_conf(op->port, &op->conf, reason, len);
+	case L_RECONF:
+		return dev_reconfigure(op->port, &op->conf, reason, len);
 	}
 	return -EINVAL;
 }
 
 static const char *const call_name[] = {
 	[L_ATTACH] = "probe", [L_DETACH] = "remove", [L_START] = "start", [L_STOP] = "stop",
+	[L_CONFIGURE] = "configure", [L_CHECK] = "check", [L_RECONF] = "reconfigure",
 };
 
 /* --call-timeout, or the member deadline when not given */
@@ -712,6 +745,7 @@ static void call_overdue(evutil_socket_t fd, short what, void *unused)
 		queued--;
 		refuse(w->kind, w->arg, w->done, w->done_arg);
 		json_decref(w->origin.request_id);
+		json_decref(w->config);
 		free(w);
 	}
 }
@@ -1081,7 +1115,8 @@ static bool resolve(struct op *op)
 		rc = -ENOENT;
 	}
 	/* a port another is built on (a bond's slave) stays as it is */
-	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP))
+	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP ||
+			(op->config && dev_started(op->port))))
 		rc = dev_dependants(op->port, op_kind_name(op->kind), op->res.reason,
 				    sizeof(op->res.reason));
 	if (rc) {
@@ -1103,17 +1138,27 @@ static void detach_begin(struct op *op)
 		op->parsed.vdev = true;
 	op->eal_fanout = dev_eal_fanout(&op->parsed);
 	op->was_started = dev_started(op->port);
+	dev_conf(op->port, &op->conf); /* a rollback starts it as it was */
 	ping_begin(op, detach_pinged);
 }
 
-/* ---- start / stop: the primary's own business, port state is shared ---- *
- * port_begin        resolve
+/* ---- start / stop / configure: the primary's own business, port state is shared *
+ * port_begin        resolve; start/configure: the asked config onto the port's
  * -> ping round     port_pinged
  * start:            -> local start  port_done  ready, port.started, answer
  * stop:             -> [started: quiesce (below) -> stop_quiesced]
  *                   -> local stop   port_done  port.stopped, answer
+ * configure, stopped: -> local configure (check, record)  port_done
+ *                   port.configured, answer
+ * start/configure of a started port with another configuration:
+ *                   -> local check  reconf_checked (refused: nothing changed)
+ *                   -> quiesce (below) -> reconf_quiesced
+ *                   -> local reconfigure (stop, apply, start; a failure
+ *                      puts the old configuration back, started)
+ *                   reconf_done  ready again, port.configured (or
+ *                   device.rolled_back), answer
  *
- * quiesce (inside detach and stop of a started port):
+ * quiesce (inside detach, stop and a reconfiguration of a started port):
  * quiesce_begin     the port is no longer ready for the data path
  * -> quiesce round  every member's workers have left it; quiesce_failed:
  *                   a member could not confirm, the port is ready again
@@ -1135,8 +1180,88 @@ static void port_done(struct op *op)
 		snprintf(op->res.reason, sizeof(op->res.reason), "port %u is already %s",
 			 op->port, op->kind == OP_START ? "started" : "stopped");
 	if (rc == 0)
-		publish(op, op->kind == OP_START ? "port.started" : "port.stopped");
+		publish(op, op->kind == OP_START ? "port.started" : op->kind == OP_STOP ?
+			"port.stopped" : "port.configured");
 	finish(op);
+}
+
+static void reconf_over(struct op *op)
+{
+	bool started = dev_started(op->port);
+
+	/* new configuration or old, a started port is usable again */
+	if (started)
+		ports_set_ready(op->port, true);
+	if (!local_failed(op)) {
+		publish(op, "port.configured");
+	} else if (started) {
+		op->res.rolled_back = true;
+		publish(op, "device.rolled_back");
+	} else {
+		publish(op, "port.stopped");
+	}
+	finish(op);
+}
+
+/* A member that could not take part in probing the port again is out of
+ * step with it: fenced (it restarts and re-syncs); the answer stays the
+ * reconfiguration's own (reconf_over reads it from the local step). */
+static void fence_reprobe_failures(struct op *op)
+{
+	if (!round_failed(op))
+		return;
+	fence_rollback_failures(op);
+	op->res.rc = 0;
+	op->res.reason[0] = '\0';
+	op->res.member = 0;
+}
+
+static void reconf_reattached(struct op *op)
+{
+	fence_reprobe_failures(op);
+	reconf_over(op);
+}
+
+static void reconf_detached(struct op *op)
+{
+	fence_reprobe_failures(op);
+	round_begin(op, HPD_MP_ATTACH, op->devargs, hpd.opt.op_timeout_ms, "attach",
+		    reconf_reattached);
+}
+
+static void reconf_done(struct op *op)
+{
+	/* new queue counts: the members' old view of the port goes, then they
+	 * probe it as it is now (not ready meanwhile: their workers leave it
+	 * alone). A rollback restarted it with the rings it had. */
+	bool requeued = op->local_rc == 0 &&
+			(op->was.rxq != op->conf.rxq || op->was.txq != op->conf.txq);
+
+	if (requeued && dev_members_reprobe(op->port) &&
+	    dev_devargs(op->res.name, op->devargs, sizeof(op->devargs)) == 0) {
+		round_begin(op, HPD_MP_DETACH, op->res.name, hpd.opt.op_timeout_ms, "detach",
+			    reconf_detached);
+		return;
+	}
+	reconf_over(op);
+}
+
+static void reconf_quiesced(struct op *op)
+{
+	if (quiesce_failed(op))
+		return;
+	local(op, L_RECONF, NULL, reconf_done);
+}
+
+/* Checked before the workers are disturbed: a configuration the device
+ * cannot take leaves the data path as it was. */
+static void reconf_checked(struct op *op)
+{
+	if (local_failed(op)) {
+		finish(op);
+		return;
+	}
+	quiesce_begin(op, reconf_quiesced);
 }
 
 static void stop_quiesced(struct op *op)
@@ -1149,19 +1274,43 @@ static void stop_quiesced(struct op *op)
 
 static void port_pinged(struct op *op)
 {
+	struct hpd_port_conf now;
+
 	if (ping_failed(op))
 		return;
 	if (op->kind == OP_STOP && dev_started(op->port)) {
 		quiesce_begin(op, stop_quiesced);
 		return;
 	}
-	local(op, op->kind == OP_START ? L_START : L_STOP, NULL, port_done);
+	dev_conf(op->port, &now);
+	if (op->kind != OP_STOP && dev_started(op->port) && !portconf_equal(&now, &op->conf)) {
+		op->was = now;
+		local(op, L_CHECK, NULL, reconf_checked);
+		return;
+	}
+	if (op->kind == OP_CONFIGURE && dev_started(op->port)) {
+		/* started with this very configuration already */
+		op->local_rc = 0;
+		port_done(op);
+		return;
+	}
+	local(op, op->kind == OP_START ? L_START : op->kind == OP_STOP ? L_STOP : L_CONFIGURE,
+	      NULL, port_done);
 }
 
 static void port_begin(struct op *op)
 {
+	char msg[sizeof(op->res.reason)];
+
 	if (!resolve(op))
 		return;
+	dev_conf(op->port, &op->conf);
+	/* the one parse of a configuration, whoever gave it (a request, the
+	 * state file, --devices) */
+	if (portconf_merge(&op->conf, op->config, msg, sizeof(msg)) != 0) {
+		fail(op, -EINVAL, "%s", msg);
+		return;
+	}
 	ping_begin(op, port_pinged);
 }
 
@@ -1171,7 +1320,7 @@ static void begin(struct op *op)
 {
 	static const phase_t first[] = {
 		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
-		[OP_START] = port_begin, [OP_STOP] = port_begin,
+		[OP_START] = port_begin, [OP_STOP] = port_begin, [OP_CONFIGURE] = port_begin,
 	};
 
 	first[op->kind](op);
@@ -1226,6 +1375,12 @@ static void refuse(enum op_kind kind, const char *arg, op_done_t done, void *don
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *done_arg)
 {
+	engine_submit_config(kind, arg, NULL, origin, done, done_arg);
+}
+
+void engine_submit_config(enum op_kind kind, const char *arg, json_t *config,
+			  const struct op_origin *origin, op_done_t done, void *done_arg)
+{
 	struct op *op;
 
 	if (stuck_active()) {
@@ -1249,6 +1404,7 @@ void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *o
 	snprintf(op->arg, sizeof(op->arg), "%s", arg);
 	op->origin = *origin;
 	json_incref(op->origin.request_id);
+	op->config = json_incref(config);
 	op->res.port = -1;
 	op->done = done;
 	op->done_arg = done_arg;

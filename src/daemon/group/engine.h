@@ -21,7 +21,7 @@
 
 struct event_base;
 
-enum op_kind { OP_ATTACH, OP_DETACH, OP_START, OP_STOP };
+enum op_kind { OP_ATTACH, OP_DETACH, OP_START, OP_STOP, OP_CONFIGURE };
 
 /* Who asked: the control-socket peer, and the member that relayed it. */
 struct op_origin {
@@ -61,6 +61,10 @@ void engine_fini(void);
 /* Queue an operation; done() is called exactly once, from the loop. */
 void engine_submit(enum op_kind kind, const char *arg, const struct op_origin *origin,
 		   op_done_t done, void *arg_);
+/* start / configure with a port configuration object (common/portconf.h),
+ * borrowed: merged onto the port's own once the device is resolved. */
+void engine_submit_config(enum op_kind kind, const char *arg, json_t *config,
+			  const struct op_origin *origin, op_done_t done, void *arg_);
 /* Called after every successful change, before it is answered: commit
  * it (the state file) and call done(arg) once it is. */
 typedef void (*engine_commit_t)(void (*done)(void *arg), void *arg);

@@ -284,6 +284,23 @@ json_t *members_json(void)
 	return a;
 }
 
+json_t *members_liveness_json(json_t *prev)
+{
+	json_t *a = json_array();
+	struct member *m;
+	struct timespec now;
+
+	(void)prev;
+	clock_gettime(CLOCK_REALTIME, &now);
+	TAILQ_FOREACH(m, &members, next)
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:f}", "pid", m->pid,
+			"name", m->name, "state", member_state_name(m->state),
+			"last_contact_age_seconds",
+			(now.tv_sec - m->last_contact.tv_sec) +
+			(now.tv_nsec - m->last_contact.tv_nsec) / 1e9));
+	return a;
+}
+
 void members_fini(void)
 {
 	while (!TAILQ_EMPTY(&members))

@@ -50,6 +50,9 @@ unsigned members_count(void);
 unsigned long members_joins(void);
 const char *member_state_name(enum member_state s);
 json_t *members_json(void);
+/* A metrics source (core/metrics.h): each member's pid, name, state and
+ * seconds since its last answer (join, ping, ack). */
+json_t *members_liveness_json(json_t *prev);
 void members_fini(void);
 
 #endif

@@ -11,9 +11,11 @@
 
 #include "dev.h"
 #include "engine.h"
+#include "errname.h"
 #include "events.h"
 #include "hotplugd.h"
 #include "log.h"
+#include "portconf.h"
 #include "state.h"
 #include "devjob.h"
 
@@ -107,8 +109,8 @@ static void save_done(void *arg, int rc, const char *reason)
 		/* the devices themselves are fine; only the record is behind */
 		if (last_error != -rc)
 			log_err("state file %s: cannot write: %s", path, strerror(-rc));
-		events_publish("state.write_failed", json_pack("{s:s, s:s}", "file", path,
-							       "errno", strerror(-rc)));
+		events_publish("state.write_failed", json_pack("{s:s, s:s, s:s}", "file", path,
+				"errno", hpd_errname(rc), "reason", strerror(-rc)));
 	} else if (last_error) {
 		log_notice("state file %s: written again", path);
 	}
@@ -117,6 +119,17 @@ static void save_done(void *arg, int rc, const char *reason)
 	if (sv->done)
 		sv->done(sv->arg);
 	free(sv);
+}
+
+static bool default_config(const json_t *config)
+{
+	struct hpd_port_conf c, d;
+	char msg[8];
+
+	portconf_default(&c);
+	portconf_default(&d);
+	return config == NULL || (portconf_merge(&c, config, msg, sizeof(msg)) == 0 &&
+				  portconf_equal(&c, &d));
 }
 
 void state_save_then(void (*done)(void *arg), void *arg)
@@ -132,11 +145,17 @@ void state_save_then(void (*done)(void *arg), void *arg)
 	}
 	list = dev_list_json();
 	devs = json_array();
-	json_array_foreach(list, i, port)
-		json_array_append_new(devs, json_pack("{s:O, s:b}",
-			"devargs", json_object_get(port, "devargs"),
-			"started", strcmp(json_string_value(json_object_get(port, "state")),
-					  "started") == 0));
+	json_array_foreach(list, i, port) {
+		json_t *d = json_pack("{s:O, s:b}", "devargs", json_object_get(port, "devargs"),
+				      "started", strcmp(json_string_value(json_object_get(port,
+						"state")), "started") == 0);
+
+		/* the configuration it starts with, as start takes it (none:
+		 * the default, and the file as it was before there were any) */
+		if (!default_config(json_object_get(port, "config")))
+			json_object_set(d, "config", json_object_get(port, "config"));
+		json_array_append_new(devs, d);
+	}
 	json_decref(list);
 	root = json_pack("{s:i, s:o}", "version", 1, "devices", devs);
 	sv->text = json_dumps(root, JSON_INDENT(1));
@@ -172,7 +191,14 @@ struct restoring {
 	char devargs[HPD_DEVARGS_MAX + 1];
 	char name[HPD_NAME_MAX + 1];
 	bool start;
+	json_t *config; /* the port's configuration, or NULL (the default) */
 };
+
+static void restoring_free(struct restoring *r)
+{
+	json_decref(r->config);
+	free(r);
+}
 
 static void report(const struct restoring *r, const char *step, const struct op_result *res)
 {
@@ -201,8 +227,10 @@ static void done_one(void)
 
 static void started(const struct op_result *res, void *arg)
 {
-	report(arg, "start", res);
-	free(arg);
+	struct restoring *r = arg;
+
+	report(r, r->start ? "start" : "configure", res);
+	restoring_free(r);
 	done_one();
 }
 
@@ -212,12 +240,14 @@ static void attached(const struct op_result *res, void *arg)
 	struct op_origin o = {.pid = hpd.pid, .comm = "restore"};
 
 	report(r, "attach", res);
-	if ((res->rc == 0 || res->rc == -EEXIST) && r->start) {
+	/* a stopped port keeps its configuration for its next start */
+	if ((res->rc == 0 || res->rc == -EEXIST) && (r->start || r->config)) {
 		snprintf(r->name, sizeof(r->name), "%s", res->name);
-		engine_submit(OP_START, r->name, &o, started, r);
+		engine_submit_config(r->start ? OP_START : OP_CONFIGURE, r->name, r->config, &o,
+				     started, r);
 		return;
 	}
-	free(r);
+	restoring_free(r);
 	done_one();
 }
 
@@ -248,6 +278,7 @@ static int queue_list(json_t *devs, const char *from)
 		snprintf(r->devargs, sizeof(r->devargs), "%s", da);
 		r->start = json_is_true(json_object_get(d, "started")) ||
 			   json_is_true(json_object_get(d, "start"));
+		r->config = json_incref(json_object_get(d, "config"));
 		restoring++;
 		engine_submit(OP_ATTACH, r->devargs, &o, attached, r);
 	}
@@ -326,8 +357,10 @@ json_t *state_status(void)
 	json_t *s = json_pack("{s:s?, s:O}", "file", enabled ? path : NULL,
 			      "restore", restore_report);
 
-	if (last_error)
-		json_object_set_new(s, "write_error", json_string(strerror(last_error)));
+	if (last_error) { /* an errno name, like every error of the protocol */
+		json_object_set_new(s, "write_error", json_string(hpd_errname(last_error)));
+		json_object_set_new(s, "write_reason", json_string(strerror(last_error)));
+	}
 	if (*unavailable)
 		json_object_set_new(s, "unavailable", json_string(unavailable));
 	return s;
