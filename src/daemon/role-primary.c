@@ -15,6 +15,7 @@
 #include "log.h"
 #include "members.h"
 #include "options.h"
+#include "physical.h"
 #include "role.h"
 #include "state.h"
 
@@ -87,7 +88,7 @@ static int start(struct event_base *base)
 	engine_init(base);
 	/* a change is answered once it is in the state file */
 	engine_on_commit(state_save_then, state_outcome);
-	return 0;
+	return physical_init(base);
 }
 
 /* Ready once the devices are back: serving() then says so (READY=1, the
@@ -104,6 +105,7 @@ static void status(void)
 
 static void stop(void)
 {
+	physical_fini();
 	engine_fini();
 	members_fini();
 }

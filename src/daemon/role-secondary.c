@@ -10,6 +10,7 @@
 #include "hotplugd.h"
 #include "relay.h"
 #include "role.h"
+#include "unplug.h"
 
 static int socket_path(char *buf, size_t len)
 {
@@ -18,6 +19,8 @@ static int socket_path(char *buf, size_t len)
 
 static int start(struct event_base *base)
 {
+	/* it maps the group's devices too: DPDK's SIGBUS remap of a removed one */
+	unplug_init(false, NULL);
 	relay_init(base);
 	return agent_start(base);
 }
@@ -26,6 +29,7 @@ static void stop(void)
 {
 	agent_stop();
 	relay_fini();
+	unplug_fini();
 }
 
 static void status(void)

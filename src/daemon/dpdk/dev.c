@@ -16,6 +16,7 @@
 
 #include "depend.h"
 #include "dev.h"
+#include "unplug.h"
 #include "devjob.h"
 #include "eal_log.h"
 #include "sockfile.h"
@@ -304,6 +305,8 @@ int dev_start(uint16_t port, char *reason, size_t rlen)
 	if (rc)
 		return rc;
 	memset(&conf, 0, sizeof(conf));
+	/* a PMD that reports its device's removal does so only when asked */
+	conf.intr_conf.rmv = unplug_port_has_rmv(port);
 	clear_stale_vhost_socket(port);
 	eal_log_capture_begin();
 	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) != 0)
