@@ -21,9 +21,10 @@ static int nl_fd = -1, inject_fd = -1;
 static char inject_at[108];
 static uevent_fn handler;
 
-static void copy_value(char *dst, size_t len, const char *kv, size_t klen)
+/* kv is n bytes long, not always terminated (the message's last field) */
+static void copy_value(char *dst, size_t len, const char *kv, size_t n, size_t klen)
 {
-	snprintf(dst, len, "%s", kv + klen);
+	snprintf(dst, len, "%.*s", (int)(n - klen), kv + klen);
 }
 
 int uevent_parse(const char *buf, size_t len, struct hpd_uevent *ev)
@@ -40,15 +41,15 @@ int uevent_parse(const char *buf, size_t len, struct hpd_uevent *ev)
 		size_t n = strnlen(kv, len - i);
 
 		if (strncmp(kv, "ACTION=", 7) == 0)
-			copy_value(ev->action, sizeof(ev->action), kv, 7);
+			copy_value(ev->action, sizeof(ev->action), kv, n, 7);
 		else if (strncmp(kv, "SUBSYSTEM=", 10) == 0)
-			pci = strcmp(kv + 10, "pci") == 0;
+			pci = n == 13 && memcmp(kv + 10, "pci", 3) == 0;
 		else if (strncmp(kv, "PCI_SLOT_NAME=", 14) == 0)
-			copy_value(ev->slot, sizeof(ev->slot), kv, 14);
+			copy_value(ev->slot, sizeof(ev->slot), kv, n, 14);
 		else if (strncmp(kv, "DRIVER=", 7) == 0)
-			copy_value(ev->driver, sizeof(ev->driver), kv, 7);
+			copy_value(ev->driver, sizeof(ev->driver), kv, n, 7);
 		else if (strncmp(kv, "PCI_ID=", 7) == 0)
-			copy_value(ev->id, sizeof(ev->id), kv, 7);
+			copy_value(ev->id, sizeof(ev->id), kv, n, 7);
 		i += n + 1;
 	}
 	return pci && *ev->action && *ev->slot ? 0 : -EINVAL;

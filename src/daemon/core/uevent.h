@@ -26,7 +26,8 @@ typedef void (*uevent_fn)(const struct hpd_uevent *ev);
  * datagram socket at inject_path (NULL: none). */
 int uevent_init(struct event_base *base, uevent_fn fn, const char *inject_path);
 void uevent_fini(void);
-/* One message ("ACTION@DEVPATH\0KEY=VALUE\0..."): 0 and ev filled for a
+/* One message ("ACTION@DEVPATH\0KEY=VALUE\0...", with a NUL at buf[len]
+ * or before): 0 and ev filled for a
  * PCI device's event, -EINVAL otherwise. Pure, for the unit tests. */
 int uevent_parse(const char *buf, size_t len, struct hpd_uevent *ev);
 
