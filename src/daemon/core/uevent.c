@@ -62,7 +62,21 @@ static void readable(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 
 	(void)what, (void)arg;
-	while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+	for (;;) {
+		struct sockaddr_nl from = {0};
+		socklen_t flen = sizeof(from);
+
+		n = recvfrom(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+		if (n <= 0)
+			break;
+		/* only the kernel's own (port id 0): another process of our
+		 * network namespace with CAP_NET_ADMIN could otherwise forge a
+		 * removal of any device of the group */
+		if (fd == nl_fd && from.nl_pid != 0) {
+			log_warn("uevent: a message from port id %u (not the kernel) ignored",
+				 from.nl_pid);
+			continue;
+		}
 		buf[n] = '\0';
 		if (uevent_parse(buf, (size_t)n, &ev) == 0) {
 			log_debug("uevent: %s %s driver=%s id=%s", ev.action, ev.slot, ev.driver,
