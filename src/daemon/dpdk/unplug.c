@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
-#include "eal_args.h"
 #include "inbox.h"
 #include "log.h"
 #include "unplug.h"
@@ -44,19 +44,19 @@ static void post(const char *name, const char *signal)
 	inbox_call(deliver, s);
 }
 
-/* The same callback serves the monitor's uevent and the vfio request;
- * while vfio-pci waits for userspace the device is still bound to it. */
+/* The same callback serves the monitor's uevent and the vfio request.
+ * The kernel sends "remove" once the device is gone from sysfs; while
+ * vfio-pci waits for userspace it is still there (its driver link is not:
+ * the kernel drops it before calling the driver's remove). */
 static void on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 {
-	char drv[64] = "";
+	char path[64 + RTE_DEV_NAME_MAX_LEN];
 
 	(void)arg;
-	if (type != RTE_DEV_EVENT_REMOVE)
+	if (type != RTE_DEV_EVENT_REMOVE || name == NULL)
 		return;
-	if (eal_pci_driver("/sys", name, drv, sizeof(drv)) == 0 && strcmp(drv, "vfio-pci") == 0)
-		post(name, "vfio-request");
-	else
-		post(name, "uevent-remove");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", name);
+	post(name, access(path, F_OK) == 0 ? "vfio-request" : "uevent-remove");
 }
 
 static int on_rmv(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
