@@ -213,7 +213,10 @@ static void on_uevent(const struct hpd_uevent *ev)
 	}
 	if (strcmp(ev->action, "remove") == 0)
 		on_removal(addr, "uevent-remove");
-	else if (strcmp(ev->action, "unbind") == 0 && eal_pci_driver_is_user(ev->driver))
+	/* the kernel's unbind uevent has no DRIVER= (dev->driver is cleared
+	 * before it is sent); the group only holds userspace-bound devices */
+	else if (strcmp(ev->action, "unbind") == 0 && (!*ev->driver ||
+						       eal_pci_driver_is_user(ev->driver)))
 		on_removal(addr, "uevent-unbind");
 	else if (strcmp(ev->action, "bind") == 0 && *ev->driver)
 		on_bind(addr, ev->id, ev->driver);
