@@ -14,7 +14,7 @@
 #   arrived_device_add   device_add, then the test binds it to the userspace
 #                        driver (sysfs): device.arrived, attached and started
 #                        everywhere as before, the worker polls it again; timed
-#   (both PT_PHYS_RUNS times, default 5: p50 and max in the detail)
+#   (both PT_PHYS_RUNS times, default 3: p50 and max in the detail)
 #   restart_keeps_removed  a primary started while the NIC is away neither
 #                        attaches it nor forgets it
 #   removed_unbind       unbind from the userspace driver while attached
@@ -36,7 +36,7 @@ fi
 
 addr=${HPD_PCI_ADDR:?}
 export HPD_BIND_METHOD=sysfs
-RUNS=${PT_PHYS_RUNS:-5}
+RUNS=${PT_PHYS_RUNS:-3}
 OP_TIMEOUT=${PT_OP_TIMEOUT:-60}
 RUN=/run/hpp WORK=/tmp/hpp LOGS=$HPD_RESULTS/physical
 failed=0
