@@ -4,7 +4,8 @@
 
     bench/run.sh [--quick]        (builds what it needs, then runs this)
 
-Writes bench/results/results.json, results.md and latency.png. Every figure
+Writes bench/results/results.json, results.md, latency.png and datapath.png
+(bench/plot.py, which also redraws them from a stored results.json). Every figure
 is a median (p50) and p99 over repeated runs; comparisons are ratios of
 numbers measured in the same run, interleaved, because this machine is
 noisy and absolute times alone mean little."""
@@ -23,6 +24,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import hpd  # noqa: E402  (the integration tests' process harness)
+import plot  # noqa: E402  (bench/plot.py: the pictures)
 from devices import forwarding_group, port_stats  # noqa: E402
 
 BENCH = os.path.join(hpd.BUILD, "bench")
@@ -332,9 +334,11 @@ def startup(runs):
 def markdown(r):
     L = [f"# hotplugd benchmark results\n", f"{r['when']}, {r['machine']}, "
          f"{'quick' if r['quick'] else 'full'} run.\n",
-         "## Hotplug latency against group size (net_null, ms; ratio = hotplugd / raw EAL anchor)\n",
-         "| secondaries | hotplugd attach p50 / p99 | anchor attach p50 / p99 | ratio p50 | "
-         "hotplugd detach p50 / p99 | anchor detach p50 / p99 | ratio p50 | hpctl cycle p50 |",
+         "## Hotplug latency against group size (net_null, ms; ratio = hotplugd / raw EAL anchor, "
+         "lower is better)\n", "![latency against group size](latency.png)\n",
+         "| secondaries | hotplugd attach p50 / p99 | anchor attach p50 / p99 | ratio p50 (lower is "
+         "better) | hotplugd detach p50 / p99 | anchor detach p50 / p99 | ratio p50 (lower is "
+         "better) | hpctl cycle p50 |",
          "|---|---|---|---|---|---|---|---|"]
     for x in r["latency"]:
         h, a = x["hotplugd"], x["anchor"]
@@ -359,7 +363,8 @@ def markdown(r):
           "for rte_dev_probe.", "",
           "## Control plane: `list` against DPDK telemetry `/ethdev/list`, same primary\n",
           "| clients | hotplugd req/s | p50 / p99 us | telemetry req/s | p50 / p99 us | "
-          "ratio req/s | ratio p99 |", "|---|---|---|---|---|---|---|"]
+          "ratio req/s (higher is better) | ratio p99 (lower is better) |",
+          "|---|---|---|---|---|---|---|"]
     for x in r["control_plane"]:
         h, t = x["hotplugd"], x["telemetry"]
         L.append(f"| {x['clients']} | {h['req_per_s']:.0f} | {h['p50_us']:.0f} / {h['p99_us']:.0f} | "
@@ -379,7 +384,9 @@ def markdown(r):
           "A member forwarding null -> memif -> memif -> null on one polling lcore while the "
           "primary attaches and detaches another device (target ratio >= 0.95). The disk's "
           f"interrupts (the state file's fsync) arrive on CPU {d['disk_irq_cpu']}.", "",
-          "| member | polling lcore on | steady Mpps | during churn Mpps | churn cycles | ratio | "
+          "![data path during churn](datapath.png)", "",
+          "| member | polling lcore on | steady Mpps | during churn Mpps | churn cycles | "
+          "ratio churn / steady (higher is better) | "
           "quiesce p50 / p99 ms |", "|---|---|---|---|---|---|---|"]
     for x in d["runs"]:
         where = f"CPU {x['worker_cpu']}" + (" (the disk's IRQ CPU)"
@@ -391,31 +398,6 @@ def markdown(r):
     L += ["", f"Start-up, exec to READY=1: p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms "
           f"({s['n']} runs).", ""]
     return "\n".join(L)
-
-
-def plot(r, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("  (no matplotlib: latency.png not drawn)")
-        return
-    n = [x["secondaries"] for x in r["latency"]]
-    fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-    for i, op in enumerate(("attach", "detach")):
-        for who, style in (("hotplugd", "o-"), ("anchor", "s--")):
-            label = "hotplugd" if who == "hotplugd" else "raw EAL (rte_dev_probe/remove)"
-            ax[i].plot(n, [x[who][op]["p50_ms"] for x in r["latency"]], style, label=f"{label} p50")
-            ax[i].plot(n, [x[who][op]["p99_ms"] for x in r["latency"]], style, alpha=0.4,
-                       label=f"{label} p99")
-        ax[i].set_title(f"{op} of net_null")
-        ax[i].set_xlabel("secondaries")
-        ax[i].set_ylabel("ms")
-        ax[i].grid(alpha=0.3)
-        ax[i].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
 
 
 # The targets, each (name, "lower"/"higher" is better, limit, value of a
@@ -511,8 +493,8 @@ def write(r, out):
         json.dump(r, f, indent=1)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(markdown(r))
-    plot(r, os.path.join(out, "latency.png"))
-    print(f"wrote {out}/results.md, results.json, latency.png")
+    drawn = plot.draw(r, out)
+    print(f"wrote {out}/results.md, results.json{''.join(', ' + d for d in drawn)}")
 
 
 if __name__ == "__main__":

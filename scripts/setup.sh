@@ -22,10 +22,12 @@ for arg in "$@"; do
   case "$arg" in
   # every stage's tools, so that no check can pass or skip for lack of
   # one: strace (SystemCallFilter), capsh (capability sets), man, a per-test
-  # timeout, and the QEMU guest's host side (tests/qemu/run-guest.sh)
+  # timeout, the QEMU guest's host side (tests/qemu/run-guest.sh), zsh
+  # (its completion) and the Debian package's build and lint (deb stage)
   --test) pkgs+=(clang libclang-rt-14-dev bash-completion util-linux strace libcap2-bin
                  man-db python3-pytest-timeout qemu-system-x86 linux-image-amd64
-                 busybox-static cpio pciutils kmod dpdk-dev) ;;
+                 busybox-static cpio pciutils kmod dpdk-dev
+                 zsh debhelper dpkg-dev fakeroot lintian git) ;;
   *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done

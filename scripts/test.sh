@@ -11,6 +11,10 @@
 #                the policy against DPDK's own devargs parser (differential)
 #                ($HOTPLUGD_FUZZ_SECONDS each, default 30)
 #   qemu         the test plan's physical (PCI) cases in a QEMU guest
+#   deb          the Debian package: built from a clean clone of HEAD,
+#                lintian, installed, the units test on the installed files,
+#                the example against the -dev package, purged leaving
+#                nothing behind (tests/deb/test_deb.sh)
 # Extra arguments go to pytest (e.g. -k vhost). HOTPLUGD_STAGES limits the
 # stages run (space separated).
 #
@@ -25,7 +29,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${HOTPLUGD_BUILDDIR:-$top/build}
 testdir=${HOTPLUGD_TEST_BUILDDIR:-$top/build-test}
-stages=${HOTPLUGD_STAGES:-unit integration sanitizers units fuzz qemu}
+stages=${HOTPLUGD_STAGES:-unit integration sanitizers units fuzz qemu deb}
 test_timeout=${HOTPLUGD_TEST_TIMEOUT:-300}
 cd "$top"
 
@@ -58,7 +62,7 @@ leftovers() {
 before=$(leftovers | sort)
 
 passed=0 failed=0 skipped=0
-declare -A budget=([unit]=300 [integration]=900 [sanitizers]=1500 [units]=900 [fuzz]=900 [qemu]=1800)
+declare -A budget=([unit]=300 [integration]=900 [sanitizers]=1500 [units]=900 [fuzz]=900 [qemu]=1800 [deb]=600)
 run_stage() { # NAME COMMAND...
   local name=$1 rc; shift
   echo "== $name"
@@ -83,6 +87,7 @@ for st in $stages; do
   units) run_stage units env HOTPLUGD_BUILDDIR="$builddir" bash tests/units/test_units.sh ;;
   fuzz) run_stage fuzz bash tests/fuzz/run.sh "${HOTPLUGD_FUZZ_SECONDS:-30}" ;;
   qemu) run_stage qemu bash tests/qemu/run-all.sh ;;
+  deb) run_stage deb bash tests/deb/test_deb.sh ;;
   *) echo "test.sh: unknown stage $st" >&2; failed=$((failed + 1)) ;;
   esac
 done

@@ -19,7 +19,7 @@ static void device(const char *addr, const char *driver)
 	if (driver) {
 		snprintf(target, sizeof(target), "../../../../bus/pci/drivers/%s", driver);
 		strcat(path, "/driver");
-		symlink(target, path);
+		SETUP(symlink(target, path) == 0);
 	}
 }
 
@@ -38,7 +38,7 @@ int main(void)
 	char **out;
 	int n;
 
-	mkdtemp(root);
+	SETUP(mkdtemp(root));
 	snprintf(path, sizeof(path), "%s/bus", root);
 	mkdir(path, 0755);
 	strcat(path, "/pci");

@@ -37,13 +37,13 @@ int main(void)
 	struct hpd_policy p, c;
 	char path[512], sock[600], err[512], route[32];
 
-	mkdtemp(root);
+	SETUP(mkdtemp(root));
 	snprintf(sock, sizeof(sock), "%s/sockets", root);
 	mkdir(sock, 0755);
 	snprintf(path, sizeof(path), "%s/sockets/escape", root);
-	symlink("/etc", path);
+	SETUP(symlink("/etc", path) == 0);
 	snprintf(path, sizeof(path), "%s/sockets/link.sock", root);
-	symlink("/etc/passwd", path);
+	SETUP(symlink("/etc/passwd", path) == 0);
 
 	policy_default(&p, sock, NULL);
 	CHECK(chk(&p, "net_null0") == 0);

@@ -32,8 +32,29 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 builddir=${HOTPLUGD_BUILDDIR:-$top/build}
-hotplugd=$builddir/src/daemon/hotplugd
-hpctl=$builddir/src/ctl/hpctl
+# HOTPLUGD_INSTALLED=1 (the deb stage): the installed files instead of the
+# tree's: the programs from PATH, the units, sysusers.d and tmpfiles.d
+# entries, completions and man pages where the package put them. The parts
+# that test how the programs behave rather than what is installed
+# (readiness, the sandboxed run, meson install) are the units stage's.
+installed=${HOTPLUGD_INSTALLED:-0}
+if [[ $installed == 1 ]]; then
+	hotplugd=$(command -v hotplugd)
+	hpctl=$(command -v hpctl)
+	unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+	sysusers=/usr/lib/sysusers.d/hotplugd.conf
+	tmpfiles=/usr/lib/tmpfiles.d/hotplugd.conf
+	bashcomp=/usr/share/bash-completion/completions/hpctl
+	zshcomp=/usr/share/zsh/vendor-completions/_hpctl
+else
+	hotplugd=$builddir/src/daemon/hotplugd
+	hpctl=$builddir/src/ctl/hpctl
+	unitdir=$top/systemd
+	sysusers=$top/systemd/sysusers.d/hotplugd.conf
+	tmpfiles=$top/systemd/tmpfiles.d/hotplugd.conf
+	bashcomp=$top/contrib/bash-completion/hpctl
+	zshcomp=$top/contrib/zsh-completion/_hpctl
+fi
 unitlib=$here/unitlib.py
 units=(hotplugd.service hotplugd.socket hotplugd-secondary@.service)
 START_DEADLINE=60 # seconds: EAL initialisation on a loaded machine
@@ -80,19 +101,58 @@ wait_until() {
 	done
 }
 
+# example_joins BIN WHAT: the example forwarder BIN, started as a secondary
+# (--no-pci) of a primary of our own, joins the group (the primary's ps
+# lists it) and exits 0 on SIGTERM. Needs root and hugepages (skipped
+# otherwise), like every daemon test.
+example_joins() {
+	local bin=$1 what=$2 P=${pfx}e run=$tmp/run-example ppid apid rc
+	if [[ $EUID != 0 ]] || ! grep -q ' /dev/hugepages hugetlbfs' /proc/mounts; then
+		skip "$what: a group needs root and hugetlbfs"
+		return
+	fi
+	mkdir -p "$run"
+	"$hotplugd" -l 0 --no-pci --file-prefix "$P" --proc-type=primary \
+		--base-virtaddr 0x200000000000 -- -r "$run" -n example-primary "${nostate[@]}" \
+		>"$tmp/example-primary.log" 2>&1 &
+	ppid=$!
+	pids+=("$ppid")
+	if ! wait_until "$START_DEADLINE" test -S "$run/$P/control.sock"; then
+		fail "$what: the primary did not start: $(tail -n 3 "$tmp/example-primary.log" | tr '\n' '|')"
+		return
+	fi
+	# no LD_LIBRARY_PATH: the library is found where the build put it
+	env -u LD_LIBRARY_PATH "$bin" -l 0,1 --no-pci --file-prefix "$P" --proc-type=secondary \
+		-- --name example >"$tmp/example.log" 2>&1 &
+	apid=$!
+	pids+=("$apid")
+	if wait_until "$START_DEADLINE" eval \
+		'"$hpctl" -r "$run" --file-prefix "$P" --json ps 2>/dev/null | grep -q "\"pid\":$apid"'; then
+		ok "$what joins a group (the primary's ps lists it)"
+	else
+		fail "$what did not join: $(tail -n 3 "$tmp/example.log" | tr '\n' '|')"
+	fi
+	kill -TERM "$apid" 2>/dev/null
+	wait "$apid"
+	rc=$?
+	check "$what exits 0 on SIGTERM (status $rc)" test "$rc" = 0
+	kill -TERM "$ppid" 2>/dev/null
+	wait "$ppid"
+}
+
 # The units as a test can load them: ExecStart= pointing at the build tree
 # (systemd-analyze verify insists that the executable exists).
 render_units() { # DIR
 	local u
 	mkdir -p "$1"
 	for u in "${units[@]}"; do
-		sed "s|/usr/sbin/hotplugd|$hotplugd|g" "$top/systemd/$u" >"$1/$u"
+		sed "s|/usr/sbin/hotplugd|$hotplugd|g" "$unitdir/$u" >"$1/$u"
 	done
 }
 
 # The values of a unit setting, space separated (every line of it).
 unit_setting() { # UNIT KEY
-	sed -n "s/^$2=//p" "$top/systemd/$1" | tr '\n' ' '
+	sed -n "s/^$2=//p" "$unitdir/$1" | tr '\n' ' '
 }
 
 # caps_match PID: the process's capability bounding set is exactly the
@@ -253,7 +313,7 @@ manager_tests() {
 	for unit in "${units[@]}"; do
 		sed -e "s|/usr/sbin/hotplugd|$hotplugd|g" \
 			-e "s|/run/hotplugd/rte/|$xdg/hotplugd/$P/|" \
-			-e "s|/etc/default/|$xdg/default/|" "$top/systemd/$unit" >"$U/$unit"
+			-e "s|/etc/default/|$xdg/default/|" "$unitdir/$unit" >"$U/$unit"
 	done
 	cat >"$xdg/default/hotplugd" <<-EOF
 		HOTPLUGD_EAL_ARGS="--file-prefix $P -l 0 --no-pci"
@@ -508,14 +568,14 @@ fi
 if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
 	root=$tmp/root
 	mkdir -p "$root/etc"
-	if out=$(systemd-sysusers --root="$root" "$top/systemd/sysusers.d/hotplugd.conf" 2>&1) &&
+	if out=$(systemd-sysusers --root="$root" "$sysusers" 2>&1) &&
 		grep -q '^hotplugd:' "$root/etc/group" && grep -q '^hotplugd-admin:' "$root/etc/group"; then
 		ok "sysusers.d: creates groups hotplugd and hotplugd-admin"
 	else
 		fail "sysusers.d: $out"
 	fi
 	gid=$(sed -n 's/^hotplugd:x:\([0-9]*\):.*/\1/p' "$root/etc/group")
-	if out=$(systemd-tmpfiles --root="$root" --create "$top/systemd/tmpfiles.d/hotplugd.conf" 2>&1) &&
+	if out=$(systemd-tmpfiles --root="$root" --create "$tmpfiles" 2>&1) &&
 		[[ $(stat -c '%a %u %g' "$root/run/hotplugd") == "750 0 $gid" &&
 		$(stat -c '%a %u %g' "$root/var/lib/hotplugd") == "750 0 $gid" ]]; then
 		ok "tmpfiles.d: /run/hotplugd and /var/lib/hotplugd are 0750 root:hotplugd"
@@ -540,6 +600,28 @@ if command -v scdoc >/dev/null; then
 else
 	skip "man pages: scdoc not installed"
 fi
+# The pages that are installed (or that meson built) name the release they
+# document: "hotplugd VERSION" in their footer (.TH), the version that
+# hotplugd --version prints.
+version=$("$hotplugd" --version 2>/dev/null | awk '{print $NF; exit}')
+manpath=$tmp/man
+[[ $installed == 1 ]] && manpath=/usr/share/man
+for page in hotplugd.8 hpctl.8 libhotplugd-member.3; do
+	if [[ $installed == 1 ]]; then
+		f=$manpath/man${page##*.}/$page.gz
+		th=$(zcat "$f" 2>/dev/null | grep -m1 '^\.TH')
+	else
+		f=$builddir/docs/man/$page
+		[[ -f $f ]] || continue # no scdoc when the tree was built
+		th=$(grep -m1 '^\.TH' "$f")
+	fi
+	check "man page $f carries version ${version:-?} ($th)" \
+		test -n "$version" -a "${th/\"hotplugd $version\"/}" != "$th"
+done
+if [[ $installed == 1 ]]; then
+	check "man dpdk-hotplug_mp opens hotplugd(8)" \
+		bash -c 'man -w dpdk-hotplug_mp >/dev/null && [[ $(readlink -f /usr/share/man/man8/dpdk-hotplug_mp.8.gz) == */hotplugd.8.gz ]]'
+fi
 # Every option and command of --help is documented.
 missing=
 for o in $("$hotplugd" -- --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u); do
@@ -562,7 +644,7 @@ completion_of() { # WORD... CURRENT: what the completion offers, sorted, one lin
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		_hpctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
-		_ "$top/contrib/bash-completion/hpctl" "$@"
+		_ "$bashcomp" "$@"
 }
 want=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$help" | sort | tr '\n' ' ')
 got=$(completion_of hpctl "")
@@ -580,8 +662,53 @@ got=$(completion_of hpctl --json = "")
 check "completion: hpctl --json= -> pretty (got $got)" test "$got" = "pretty "
 got=$(completion_of hpctl --json = pretty "")
 check "completion: the commands after --json=pretty (got $got)" test "$got" = "$want"
+# The zsh completion: its commands come from hpctl --help when it runs
+# (checked by calling its helper with zsh's completion builtins stubbed:
+# _describe and compadd print what they are given), its options are
+# written out and must be exactly those of --help.
+zsh_completion_of() { # FUNCTION ARG WORD...: what the helper offers, sorted, one line
+	local fn=$1 arg=$2
+	shift 2
+	zsh -f -c '
+		f=$1 fn=$2 arg=$3
+		shift 3
+		_arguments() { return 1 }
+		source $f
+		_describe() { print -l -- ${${(P)4}%%:*} }
+		compadd() {
+			while [[ $1 == -* ]]; do
+				case $1 in
+				-a) print -l -- ${(P)2}; return ;;
+				-S) shift 2 ;;
+				*) shift ;;
+				esac
+			done
+			print -l -- "$@"
+		}
+		words=("$@") CURRENT=$#
+		$fn ${arg:+$arg}' _ "$zshcomp" "$fn" "$arg" "$@" | sort | tr '\n' ' '
+}
+if command -v zsh >/dev/null; then
+	check "zsh completion: $zshcomp parses" zsh -n "$zshcomp"
+	got=$(zsh_completion_of _hpctl_commands "" "$hpctl" "")
+	check "zsh completion: the commands of hpctl --help ($want), got ($got)" test "$got" = "$want"
+	# every option of --help, and none that hpctl(8) does not document
+	# (which the man page check above holds to --help)
+	missing= extra=
+	zopts=" $(grep -o -- '--[a-z][a-z-]*' "$zshcomp" | sort -u | tr '\n' ' ') "
+	for o in $(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u); do
+		[[ $zopts == *" $o "* ]] || missing+=" $o"
+	done
+	for o in $zopts; do
+		grep -q -- "\*$o\*" "$top/docs/man/hpctl.8.scd" || extra+=" $o"
+	done
+	check "zsh completion: every option of hpctl --help${missing:+ (missing:$missing)}, none hpctl(8) lacks${extra:+ (extra:$extra)}" \
+		test -z "$missing$extra"
+else
+	skip "zsh completion: zsh not installed"
+fi
 if command -v systemd-analyze >/dev/null && command -v man >/dev/null && [[ -s $mandir/hotplugd.8 ]]; then
-	out=$(cd "$tmp/units" && MANPATH=$tmp/man systemd-analyze verify --man=yes ./hotplugd.service 2>&1)
+	out=$(cd "$tmp/units" && MANPATH=$manpath systemd-analyze verify --man=yes ./hotplugd.service 2>&1)
 	check "units: Documentation= man pages resolve${out:+ ($out)}" test -z "$out"
 fi
 
@@ -641,6 +768,21 @@ else
 		expect_completion "net_null0" "$hpctl" --json -r "$run" --file-prefix "$P" detach net_nu
 		expect_completion "net_null0 net_ring0" "$hpctl" detach --json -r "$run" --file-prefix "$P" ""
 		expect_completion "net_null" "$hpctl" -r "$run" --file-prefix "$P" attach net_nu
+		# net_af_xdp is a DPDK driver the built-in policy refuses: not offered
+		expect_completion "net_af_packet" "$hpctl" -r "$run" --file-prefix "$P" attach net_af
+		allowed=$("${h[@]}" --json status | python3 -c 'import json,sys
+print(" ".join(sorted(d for d in json.load(sys.stdin)["allowed_drivers"] if d != "pci")))')
+		got=$(completion_of "$hpctl" -r "$run" --file-prefix "$P" attach "")
+		check "completion: attach offers the policy's drivers ($allowed), got ($got)" \
+			test "${got% }" = "$allowed"
+		if command -v zsh >/dev/null; then
+			got=$(zsh_completion_of _hpctl_drivers "" "$hpctl" -r "$run" --file-prefix "$P" attach "")
+			check "zsh completion: attach offers the policy's drivers ($allowed), got ($got)" \
+				test "${got% }" = "$allowed"
+			got=$(zsh_completion_of _hpctl_devices stopped "$hpctl" -r "$run" --file-prefix "$P" start "")
+			check "zsh completion: start offers the stopped ports (net_ring0), got ($got)" \
+				test "$got" = "net_ring0 "
+		fi
 		expect_completion "" "$hpctl" -r "$run" --file-prefix "$P" detach net_null0 ""
 
 		kill -TERM "$apid"
@@ -654,46 +796,50 @@ else
 	fi
 
 	# --- 6. readiness --------------------------------------------------------
-	wd=no
-	grep -q -a 'WATCHDOG=1' "$hotplugd" && wd=yes
-	python3 "$unitlib" readiness --hotplugd "$hotplugd" --run "$run" --prefix "${pfx}b" \
-		--tmp "$tmp" --watchdog "$wd" ${nostate:+--no-state} >"$tmp/readiness.out" 2>&1
-	rc=$?
-	tally <"$tmp/readiness.out"
-	if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/readiness.out"; then
-		fail "readiness: the helper failed (status $rc)"
-	fi
-
-	# --- 7. the units' sandbox -------------------------------------------------
-	caps=
-	for c in $(unit_setting hotplugd.service CapabilityBoundingSet); do
-		c=${c#CAP_}
-		caps+=",+${c,,}"
-	done
-	caps=${caps#,}
-	if ! command -v setpriv >/dev/null || ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
-		skip "sandbox: setpriv, unshare or ip missing"
+	if [[ $installed == 1 ]]; then
+		echo "#   installed files: readiness and the sandboxed run are the units stage's"
 	else
-		echo "#   sandbox: bounding set $caps, no-new-privs, umask 0027, private netns"
-		unshare -n bash "$0" --sandbox "$tmp" "${pfx}c" "$caps" "$has_state" >"$tmp/sandbox.out" 2>&1
+		wd=no
+		grep -q -a 'WATCHDOG=1' "$hotplugd" && wd=yes
+		python3 "$unitlib" readiness --hotplugd "$hotplugd" --run "$run" --prefix "${pfx}b" \
+			--tmp "$tmp" --watchdog "$wd" ${nostate:+--no-state} >"$tmp/readiness.out" 2>&1
 		rc=$?
-		tally <"$tmp/sandbox.out"
-		if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/sandbox.out"; then
-			fail "sandbox: the sandboxed run failed (status $rc)"
+		tally <"$tmp/readiness.out"
+		if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/readiness.out"; then
+			fail "readiness: the helper failed (status $rc)"
 		fi
-		if [[ -f $tmp/syscalls.primary ]]; then
-			# shellcheck disable=SC2046 # one word per set
-			allowed=$(expand_syscalls $(unit_setting hotplugd.service SystemCallFilter))
-			used=$(awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {print $NF}' \
-				"$tmp"/syscalls.* | sort -u)
-			extra=$(comm -23 <(echo "$used") <(echo "$allowed") | tr '\n' ' ')
-			if [[ -n $used && -z $extra ]]; then
-				ok "sandbox: all $(wc -w <<<"$used") system calls made are in SystemCallFilter="
-			else
-				fail "sandbox: system calls outside SystemCallFilter=: ${extra:-none traced}"
-			fi
+
+		# --- 7. the units' sandbox -------------------------------------------------
+		caps=
+		for c in $(unit_setting hotplugd.service CapabilityBoundingSet); do
+			c=${c#CAP_}
+			caps+=",+${c,,}"
+		done
+		caps=${caps#,}
+		if ! command -v setpriv >/dev/null || ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
+			skip "sandbox: setpriv, unshare or ip missing"
 		else
-			skip "sandbox: system calls: strace not installed"
+			echo "#   sandbox: bounding set $caps, no-new-privs, umask 0027, private netns"
+			unshare -n bash "$0" --sandbox "$tmp" "${pfx}c" "$caps" "$has_state" >"$tmp/sandbox.out" 2>&1
+			rc=$?
+			tally <"$tmp/sandbox.out"
+			if [[ $rc != 0 ]] && ! grep -q '^FAIL - ' "$tmp/sandbox.out"; then
+				fail "sandbox: the sandboxed run failed (status $rc)"
+			fi
+			if [[ -f $tmp/syscalls.primary ]]; then
+				# shellcheck disable=SC2046 # one word per set
+				allowed=$(expand_syscalls $(unit_setting hotplugd.service SystemCallFilter))
+				used=$(awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {print $NF}' \
+					"$tmp"/syscalls.* | sort -u)
+				extra=$(comm -23 <(echo "$used") <(echo "$allowed") | tr '\n' ' ')
+				if [[ -n $used && -z $extra ]]; then
+					ok "sandbox: all $(wc -w <<<"$used") system calls made are in SystemCallFilter="
+				else
+					fail "sandbox: system calls outside SystemCallFilter=: ${extra:-none traced}"
+				fi
+			else
+				skip "sandbox: system calls: strace not installed"
+			fi
 		fi
 	fi
 
@@ -728,9 +874,11 @@ member_library_installed() { # DESTDIR PREFIX
 	# paths too)
 	sed "s|^prefix=.*|prefix=$dest$prefix|" "$pcdir/libhotplugd-member.pc" >"$work/libhotplugd-member.pc"
 	if PKG_CONFIG_PATH=$work make -C "$work" >"$work/build.log" 2>&1; then
-		check "examples/hpd_fwd builds out of tree through pkg-config alone" true
-		check "hpd_fwd links libhotplugd-member" \
-			bash -c "LD_LIBRARY_PATH=$dest$libdir ldd $work/hpd_fwd | grep -q 'libhotplugd-member.so.0 => $dest'"
+		check "examples/hpd_fwd builds out of tree through pkg-config alone (PKG_CONFIG_PATH)" true
+		# a prefix outside the loader's path: the Makefile's rpath finds it
+		check "hpd_fwd links the staged libhotplugd-member without LD_LIBRARY_PATH" \
+			bash -c "env -u LD_LIBRARY_PATH ldd $work/hpd_fwd | grep -q 'libhotplugd-member.so.0 => $dest'"
+		example_joins "$work/hpd_fwd" "hpd_fwd built against a temporary prefix"
 	else
 		fail "examples/hpd_fwd out of tree: $(tail -3 "$work/build.log")"
 	fi
@@ -740,6 +888,23 @@ member_library_installed() { # DESTDIR PREFIX
 	rm -rf "$work"
 }
 
+# The installed -dev package as a third party sees it: its example builds
+# with pkg-config alone (no PKG_CONFIG_PATH) and runs.
+if [[ $installed == 1 ]]; then
+	work=$(mktemp -d /tmp/hpd-example.XXXXXX)
+	cp /usr/share/doc/libhotplugd-member-dev/examples/* "$work/"
+	gunzip -f "$work"/*.gz 2>/dev/null
+	if env -u PKG_CONFIG_PATH make -C "$work" >"$work/build.log" 2>&1; then
+		ok "the installed example builds with pkg-config alone"
+		example_joins "$work/hpd_fwd" "hpd_fwd built against the installed -dev package"
+	else
+		fail "the installed example: $(tail -n 3 "$work/build.log" | tr '\n' '|')"
+	fi
+	rm -rf "$work"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[[ $failed == 0 ]]
+	exit
+fi
 dest=$(mktemp -d /tmp/hpd-destdir.XXXXXX)
 if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 2>&1; then
 	prefix=$(meson introspect "$builddir" --buildoptions |
@@ -754,6 +919,22 @@ if DESTDIR=$dest meson install -C "$builddir" --no-rebuild --quiet >"$dest.log" 
 	done
 	check "meson install into DESTDIR installs binaries, units, man pages, sysusers/tmpfiles, completion${missing:+ (missing:$missing)}" \
 		test -z "$missing"
+	# systemd's directories only for /usr; under any other prefix, the prefix's
+	if [[ $prefix == /usr ]]; then
+		sd=$dest$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+	else
+		sd=$dest$prefix/lib/systemd/system
+	fi
+	outside=$(cd "$dest" && find . \( -path "./${prefix#/}" -o -path ".${sd#"$dest"}" \) -prune -o \
+		! -type d -print | tr '\n' ' ')
+	check "meson install --prefix $prefix: units in $sd, nothing outside the prefix${outside:+ (outside: $outside)}" \
+		test -e "$sd/hotplugd.service" -a -z "$outside"
+	missing=
+	for f in share/doc/hotplugd/protocol.md share/doc/hotplugd/operations.md \
+		share/doc/hotplugd/NEWS.md share/zsh/vendor-completions/_hpctl; do
+		[[ -e $dest$prefix/$f ]] || missing+=" $f"
+	done
+	check "meson install: the documents and the zsh completion${missing:+ (missing:$missing)}" test -z "$missing"
 	member_library_installed "$dest" "$prefix"
 else
 	fail "meson install into DESTDIR: $(tail -3 "$dest.log")"

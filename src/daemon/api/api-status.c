@@ -9,6 +9,17 @@
 #include "state.h"
 #include "stuck.h"
 
+/* The drivers the policy in force lets attach ("pci" for PCI devices):
+ * what hpctl's completion offers, so that it never offers a refusal. */
+static json_t *allowed_drivers(const struct hpd_policy *p)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < p->ndrivers; i++)
+		json_array_append_new(a, json_string(p->drivers[i]));
+	return a;
+}
+
 static void status(struct api_req *req)
 {
 	json_t *s;
@@ -26,6 +37,7 @@ static void status(struct api_req *req)
 		if (stuck_active())
 			json_object_set_new(s, "stuck_call", stuck_json());
 		json_object_set_new(s, "devargs_policy", json_string(hpd.devargs_policy.source));
+		json_object_set_new(s, "allowed_drivers", allowed_drivers(&hpd.devargs_policy));
 		json_object_set_new(s, "state", state_status());
 		json_object_set_new(s, "restoring", json_boolean(state_restoring()));
 		json_object_set_new(s, "unresponsive_policy", json_string(
