@@ -1012,7 +1012,7 @@ static void detach_done(struct op *op)
 {
 	if (op->kind == OP_REMOVAL) {
 		op->gone_ms = hpd_ms_since(&op->t0);
-		gone_add(op->res.name, op->devargs, op->was_started, op->origin.signal,
+		gone_add(op->res.name, op->devargs, op->was_started, &op->conf, op->origin.signal,
 			 (long long)time(NULL));
 		publish(op, "device.removed");
 	} else {

@@ -24,8 +24,8 @@ static struct entry *find(const char *name)
 	return NULL;
 }
 
-void gone_add(const char *name, const char *devargs, bool started, const char *signal,
-	      long long when)
+void gone_add(const char *name, const char *devargs, bool started,
+	      const struct hpd_port_conf *conf, const char *signal, long long when)
 {
 	struct entry *e = find(name);
 
@@ -38,6 +38,10 @@ void gone_add(const char *name, const char *devargs, bool started, const char *s
 	snprintf(e->d.name, sizeof(e->d.name), "%s", name);
 	snprintf(e->d.devargs, sizeof(e->d.devargs), "%s", devargs && *devargs ? devargs : name);
 	e->d.started = started;
+	if (conf)
+		e->d.conf = *conf;
+	else
+		portconf_default(&e->d.conf);
 	snprintf(e->d.signal, sizeof(e->d.signal), "%s", signal ? signal : "");
 	e->d.when = when;
 }
@@ -71,8 +75,9 @@ json_t *gone_json(void)
 			free(e);
 			continue;
 		}
-		json_array_append_new(a, json_pack("{s:s, s:b, s:s, s:I}", "devargs", e->d.devargs,
-			"started", e->d.started, "signal", e->d.signal, "removed_at", e->d.when));
+		json_array_append_new(a, json_pack("{s:s, s:b, s:o, s:s, s:I}", "devargs",
+			e->d.devargs, "started", e->d.started, "config", portconf_json(&e->d.conf),
+			"signal", e->d.signal, "removed_at", e->d.when));
 	}
 	return a;
 }
@@ -81,7 +86,9 @@ int gone_load(const json_t *entry)
 {
 	const char *da = json_string_value(json_object_get(entry, "devargs"));
 	const char *sig = json_string_value(json_object_get(entry, "signal"));
-	char name[HPD_NAME_MAX + 1];
+	const json_t *config = json_object_get(entry, "config");
+	struct hpd_port_conf conf;
+	char name[HPD_NAME_MAX + 1], msg[128];
 	size_t n;
 
 	if (da == NULL || strlen(da) > HPD_DEVARGS_MAX)
@@ -90,7 +97,11 @@ int gone_load(const json_t *entry)
 	if (n == 0 || n > HPD_NAME_MAX)
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%.*s", (int)n, da);
-	gone_add(name, da, json_is_true(json_object_get(entry, "started")), sig,
+	portconf_default(&conf);
+	/* written by an older hotplugd: no config, the default one */
+	if (config && portconf_merge(&conf, config, msg, sizeof(msg)) != 0)
+		return -EINVAL;
+	gone_add(name, da, json_is_true(json_object_get(entry, "started")), &conf, sig,
 		 json_integer_value(json_object_get(entry, "removed_at")));
 	return 0;
 }

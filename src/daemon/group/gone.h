@@ -12,22 +12,24 @@
 
 #include <jansson.h>
 
+#include "portconf.h"
 #include "wire.h"
 
 struct gone_dev {
 	char name[HPD_NAME_MAX + 1];
 	char devargs[HPD_DEVARGS_MAX + 1];
 	bool started;
+	struct hpd_port_conf conf; /* its port's, to come back with */
 	char signal[24];
 	long long when; /* unix seconds */
 };
 
 /* Replaces an entry of the same name. */
-void gone_add(const char *name, const char *devargs, bool started, const char *signal,
-	      long long when);
+void gone_add(const char *name, const char *devargs, bool started,
+	      const struct hpd_port_conf *conf, const char *signal, long long when);
 const struct gone_dev *gone_find(const char *name);
 void gone_forget(const char *name);
-/* [{"devargs","started","signal","removed_at"}] for the state file, the
+/* [{"devargs","started","config","signal","removed_at"}] for the state file, the
  * devices attached now left out (attached again by hand). */
 json_t *gone_json(void);
 /* One entry of the state file's "removed" list; -EINVAL if unusable. */

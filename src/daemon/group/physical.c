@@ -9,6 +9,7 @@
 #include "dev.h"
 #include "devargs.h"
 #include "eal_args.h"
+#include "errname.h"
 #include "engine.h"
 #include "events.h"
 #include "gone.h"
@@ -99,6 +100,7 @@ struct arrival {
 	char name[HPD_NAME_MAX + 1];
 	char driver[32];
 	bool start, restored;
+	json_t *config; /* restored: the port's, as it was (owned) */
 	struct timespec t0;
 	int port;
 };
@@ -115,7 +117,7 @@ static void arrived(struct arrival *a, const struct op_result *res)
 	if (a->port >= 0)
 		json_object_set_new(d, "port", json_integer(a->port));
 	if (res->rc) {
-		json_object_set_new(d, "errno", json_string(strerror(-res->rc)));
+		json_object_set_new(d, "errno", json_string(hpd_errname(-res->rc)));
 		json_object_set_new(d, "reason", json_string(res->reason));
 		log_err("arrival of %s on %s: %s", a->name, a->driver, res->reason);
 	} else {
@@ -123,6 +125,7 @@ static void arrived(struct arrival *a, const struct op_result *res)
 			   a->start ? " and started" : "");
 	}
 	events_publish("device.arrived", d);
+	json_decref(a->config);
 	free(a);
 }
 
@@ -140,7 +143,7 @@ static void arrival_attached(const struct op_result *res, void *arg)
 	if (res->rc == 0) {
 		gone_forget(a->name);
 		if (a->start) {
-			engine_submit(OP_START, a->name, &o, arrival_started, a);
+			engine_submit_config(OP_START, a->name, a->config, &o, arrival_started, a);
 			return;
 		}
 	}
@@ -184,6 +187,7 @@ static void on_bind(const char *addr, const char *id, const char *driver)
 	if (g) {
 		snprintf(a->devargs, sizeof(a->devargs), "%s", g->devargs);
 		a->start = g->started;
+		a->config = portconf_json(&g->conf);
 		a->restored = true;
 	} else {
 		int n = snprintf(a->devargs, sizeof(a->devargs), "%s%s", addr, r->args);
