@@ -1229,9 +1229,12 @@ static void reconf_over(struct op *op)
 {
 	bool started = dev_started(op->port);
 
-	/* new configuration or old, a started port is usable again */
-	if (started)
+	/* new configuration or old, a started port is usable again, and
+	 * the standing claims take its queues as they are now */
+	if (started) {
 		ports_set_ready(op->port, true);
+		leases_port_up(op->port);
+	}
 	if (!local_failed(op)) {
 		publish(op, "port.configured");
 	} else if (started) {
@@ -1290,6 +1293,9 @@ static void reconf_quiesced(struct op *op)
 {
 	if (quiesce_failed(op))
 		return;
+	/* no member polls it now: its leases may go, and must, since the
+	 * queues they name may not exist after the change */
+	leases_port_down(op->port, "reconfigured");
 	local(op, L_RECONF, NULL, reconf_done);
 }
 
