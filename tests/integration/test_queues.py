@@ -173,12 +173,14 @@ def test_reconfigure_revokes_and_grants_again_under_polling(group_factory):
     a = worker(g, "all")
     wait_for(lambda: set(rx_queues(a, "net_null0")) == {0, 1, 2}, 10, "a to poll 3 queues")
     sub = Subscriber(g.primary.sock_path)
+    seen = 0  # wait_event looks at every event kept: only those of this round
     for n in (1, 2, 3):
         g.primary.call("configure", {"device": "net_null0", "config": {"rxq": n, "txq": n}})
-        ev = sub.wait_event(lambda e: e["event"] == "queue.released", 5)
+        ev = sub.wait_event(lambda e: e["event"] == "queue.released" and e["seq"] > seen, 5)
         assert ev["reason"] == "reconfigured" and ev["member"]["pid"] == a.pid, ev
-        ev = sub.wait_event(lambda e: e["event"] == "queue.claimed", 5)
+        ev = sub.wait_event(lambda e: e["event"] == "queue.claimed" and e["seq"] > ev["seq"], 5)
         assert ev["rx"] == list(range(n)) and ev["member"]["pid"] == a.pid, ev
+        seen = ev["seq"]
         assert {k[2] for k in leases(g)} == set(range(n))
         before = rx_queues(a, "net_null0")
         wait_for(lambda: all(rx_queues(a, "net_null0").get(q, 0) > before.get(q, 0)
