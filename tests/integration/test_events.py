@@ -55,6 +55,11 @@ def test_discover_is_the_tree_document_and_lists_every_method(group):
         # the daemon's method table and the document name the same methods
         assert sorted(m["name"] for m in table["methods"]) == \
             sorted(m["name"] for m in doc["methods"])
+        # and gives each the right and relaying the document's tags say
+        tags = {m["name"]: {t["name"] for t in m["tags"]} for m in doc["methods"]}
+        for m in table["methods"]:
+            assert m["right"] in tags[m["name"]], m
+            assert m["relayed"] == ("primary" in tags[m["name"]]), m
         # the client has one call per method, with the document's params
         for m in doc["methods"]:
             fn = getattr(hotplugd.Client, {"rpc.discover": "discover"}.get(m["name"], m["name"]))
