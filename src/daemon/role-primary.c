@@ -17,6 +17,7 @@
 #include "members.h"
 #include "metrics.h"
 #include "options.h"
+#include "physical.h"
 #include "role.h"
 #include "state.h"
 
@@ -93,7 +94,7 @@ static int start(struct event_base *base)
 		return -ENOSPC;
 	/* a change is answered once it is in the state file */
 	engine_on_commit(state_save_then, state_outcome);
-	return 0;
+	return physical_init(base);
 }
 
 /* Ready once the devices are back: serving() then says so (READY=1, the
@@ -110,6 +111,7 @@ static void status(void)
 
 static void stop(void)
 {
+	physical_fini();
 	engine_fini();
 	members_fini();
 	leases_fini();

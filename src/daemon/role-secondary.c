@@ -12,6 +12,7 @@
 #include "log.h"
 #include "relay.h"
 #include "role.h"
+#include "unplug.h"
 
 static int socket_path(char *buf, size_t len)
 {
@@ -22,6 +23,8 @@ static int start(struct event_base *base)
 {
 	int rc;
 
+	/* it maps the group's devices too: DPDK's SIGBUS remap of a removed one */
+	unplug_init(false, NULL);
 	relay_init(base);
 	if ((rc = agent_start(base)) != 0)
 		return rc;
@@ -34,6 +37,7 @@ static void stop(void)
 {
 	agent_stop();
 	relay_fini();
+	unplug_fini();
 }
 
 static void status(void)

@@ -164,6 +164,29 @@ def test_port_down_releases_and_start_grants_again(group_factory):
     sub.close()
 
 
+def test_reconfigure_revokes_and_grants_again_under_polling(group_factory):
+    """Changing a started port's queue count while members poll it: after
+    the quiesce round the leases go (reason reconfigured), the standing
+    claims take the queues the port has now, and the members poll those:
+    never a queue the port no longer has."""
+    g = three_queue_group(group_factory)
+    a = worker(g, "all")
+    wait_for(lambda: set(rx_queues(a, "net_null0")) == {0, 1, 2}, 10, "a to poll 3 queues")
+    sub = Subscriber(g.primary.sock_path)
+    for n in (1, 2, 3):
+        g.primary.call("configure", {"device": "net_null0", "config": {"rxq": n, "txq": n}})
+        ev = sub.wait_event(lambda e: e["event"] == "queue.released", 5)
+        assert ev["reason"] == "reconfigured" and ev["member"]["pid"] == a.pid, ev
+        ev = sub.wait_event(lambda e: e["event"] == "queue.claimed", 5)
+        assert ev["rx"] == list(range(n)) and ev["member"]["pid"] == a.pid, ev
+        assert {k[2] for k in leases(g)} == set(range(n))
+        before = rx_queues(a, "net_null0")
+        wait_for(lambda: all(rx_queues(a, "net_null0").get(q, 0) > before.get(q, 0)
+                             for q in range(n)), 10, f"a to poll {n} queues")
+    assert a.alive() and g.primary.call("queues")["violations"] == 0
+    sub.close()
+
+
 def test_each_member_polls_only_its_queues(group_factory):
     """Two workers, one queue each, on the same port: every burst swaps the
     queue's owner token (test builds), and none ever found another poller."""

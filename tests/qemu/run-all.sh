@@ -23,7 +23,8 @@ if [ "${1:-}" = --timeout ]; then
 	shift 2
 fi
 scripts=("$@")
-[ ${#scripts[@]} -gt 0 ] || scripts=("$here/smoke.sh" "$here/pci-testplan.sh" "$here/pci-hotplug.sh")
+[ ${#scripts[@]} -gt 0 ] || scripts=("$here/smoke.sh" "$here/pci-testplan.sh" "$here/pci-hotplug.sh"
+	"$here/pci-physical.sh")
 script_args=()
 for s in "${scripts[@]}"; do script_args+=(--script "$s"); done
 

@@ -20,10 +20,21 @@ static int efd = -1;
 static struct event *ev;
 static inbox_handler_t handle;
 
+static void enqueue(struct inbox_item *it)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&lock);
+	*tail = it;
+	tail = &it->next;
+	pthread_mutex_unlock(&lock);
+	if (write(efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("inbox: eventfd write: %s", strerror(errno));
+}
+
 void inbox_post(const struct hpd_mp_msg *msg, const char *peer, bool is_request)
 {
 	struct inbox_item *it = calloc(1, sizeof(*it));
-	uint64_t one = 1;
 
 	if (it == NULL) {
 		log_err("inbox: out of memory, dropping mp message type %u", msg->h.type);
@@ -33,12 +44,20 @@ void inbox_post(const struct hpd_mp_msg *msg, const char *peer, bool is_request)
 	it->is_request = is_request;
 	if (peer)
 		snprintf(it->peer, sizeof(it->peer), "%s", peer);
-	pthread_mutex_lock(&lock);
-	*tail = it;
-	tail = &it->next;
-	pthread_mutex_unlock(&lock);
-	if (write(efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_err("inbox: eventfd write: %s", strerror(errno));
+	enqueue(it);
+}
+
+void inbox_call(void (*fn)(void *arg), void *arg)
+{
+	struct inbox_item *it = calloc(1, sizeof(*it));
+
+	if (it == NULL) {
+		log_err("inbox: out of memory, dropping a call for the loop");
+		return;
+	}
+	it->call = fn;
+	it->call_arg = arg;
+	enqueue(it);
 }
 
 static void drain(evutil_socket_t fd, short what, void *arg)
@@ -57,7 +76,10 @@ static void drain(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&lock);
 	while ((it = list) != NULL) {
 		list = it->next;
-		handle(it);
+		if (it->call)
+			it->call(it->call_arg);
+		else
+			handle(it);
 		free(it);
 	}
 }

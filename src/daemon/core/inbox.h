@@ -18,6 +18,8 @@ struct inbox_item {
 	struct hpd_mp_msg msg;
 	char peer[HPD_SUN_MAX]; /* sender's mp socket, for rte_mp_reply */
 	bool is_request;        /* a sync request awaiting rte_mp_reply */
+	void (*call)(void *arg); /* inbox_call(): run this instead of dispatching */
+	void *call_arg;
 };
 
 struct event_base;
@@ -26,5 +28,8 @@ typedef void (*inbox_handler_t)(struct inbox_item *it);
 int inbox_init(struct event_base *base, inbox_handler_t handler);
 /* Thread-safe. */
 void inbox_post(const struct hpd_mp_msg *msg, const char *peer, bool is_request);
+/* Thread-safe: run fn(arg) on the loop, in order with the messages. For
+ * DPDK's own callbacks (its interrupt thread), which must not act there. */
+void inbox_call(void (*fn)(void *arg), void *arg);
 
 #endif

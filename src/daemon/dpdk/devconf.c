@@ -15,6 +15,7 @@
 #include "devconf.h"
 #include "eal_log.h"
 #include "log.h"
+#include "unplug.h"
 
 /* At most one pool per port, plus those no port uses any more but whose
  * mbufs a member still holds. */
@@ -402,6 +403,8 @@ int devconf_apply(uint16_t port, const struct hpd_port_conf *c, char *reason, si
 	if ((rc = devconf_pool_get(c, &pool, reason, rlen)) != 0)
 		return rc;
 	memset(&conf, 0, sizeof(conf));
+	/* a PMD that reports its device's removal does so only when asked */
+	conf.intr_conf.rmv = unplug_port_has_rmv(port);
 	conf.rxmode.mtu = c->mtu; /* 0: DPDK's 1500 */
 	conf.rx_adv_conf.rss_conf.rss_hf = rss_effective(c, &info);
 	if (conf.rx_adv_conf.rss_conf.rss_hf)

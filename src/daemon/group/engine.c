@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "errname.h"
 #include "events.h"
+#include "gone.h"
 #include "hotplugd.h"
 #include "inbox.h"
 #include "leases.h"
@@ -79,6 +80,7 @@ struct op {
 	bool answered;  /* told ETIMEDOUT while its device call went on */
 	const char *events[2]; /* published once the change is on disk (or not) */
 	struct timespec t0;
+	double gone_ms; /* a removal: from the signal to detached everywhere */
 	op_done_t done;
 	void *done_arg;
 };
@@ -99,7 +101,7 @@ static engine_outcome_t commit_outcome;
 
 const char *op_kind_name(enum op_kind k)
 {
-	static const char *const n[] = {"attach", "detach", "start", "stop", "configure"};
+	static const char *const n[] = {"attach", "detach", "start", "stop", "configure", "removal"};
 
 	return n[k];
 }
@@ -119,6 +121,8 @@ static json_t *origin_json(const struct op_origin *o)
 		json_object_set_new(j, "via", json_integer(o->via));
 	if (o->request_id)
 		json_object_set(j, "request_id", o->request_id);
+	if (o->signal)
+		json_object_set_new(j, "signal", json_string(o->signal));
 	return j;
 }
 
@@ -129,6 +133,11 @@ static void publish_now(struct op *op, const char *event)
 
 	if (op->res.port >= 0)
 		json_object_set_new(d, "port", json_integer(op->res.port));
+	if (op->origin.signal) { /* the kernel's: which, and how long the group took */
+		json_object_set_new(d, "signal", json_string(op->origin.signal));
+		json_object_set_new(d, "ms", json_real(op->gone_ms ? op->gone_ms :
+						       hpd_ms_since(&op->t0)));
+	}
 	if (op->res.rc) {
 		json_object_set_new(d, "errno", json_string(hpd_errname(op->res.rc)));
 		json_object_set_new(d, "reason", json_string(op->res.reason));
@@ -997,19 +1006,46 @@ static void detach_rollback(struct op *op)
 		    detach_rolled_back);
 }
 
+/* A removal's end: the device is recorded as gone by itself, in the same
+ * commit that takes it out of the state file's devices. */
+static void detach_done(struct op *op)
+{
+	if (op->kind == OP_REMOVAL) {
+		op->gone_ms = hpd_ms_since(&op->t0);
+		gone_add(op->res.name, op->devargs, op->was_started, &op->conf, op->origin.signal,
+			 (long long)time(NULL));
+		publish(op, "device.removed");
+	} else {
+		publish(op, "device.detached");
+	}
+	finish(op);
+}
+
+/* A removal is not rolled back: the device is going whatever a member
+ * says, so a member that failed to let go is stale and fenced. */
+static bool removal_goes_on(struct op *op)
+{
+	if (op->kind != OP_REMOVAL)
+		return false;
+	log_err("removal of %s: %s; going on", op->res.name, op->res.reason);
+	fence_rollback_failures(op);
+	op->res.rc = 0;
+	op->res.reason[0] = '\0';
+	return true;
+}
+
 static void detach_removed(struct op *op)
 {
-	if (local_failed(op)) {
+	if (local_failed(op) && !removal_goes_on(op)) {
 		detach_rollback(op);
 		return;
 	}
-	publish(op, "device.detached");
-	finish(op);
+	detach_done(op);
 }
 
 static void detach_fanned_out(struct op *op)
 {
-	if (round_failed(op)) {
+	if (round_failed(op) && !removal_goes_on(op)) {
 		detach_rollback(op);
 		return;
 	}
@@ -1022,14 +1058,13 @@ static void detach_fanned_out(struct op *op)
  * the group; this round only confirms every member lost the device. */
 static void detach_verified(struct op *op)
 {
-	if (round_failed(op)) {
+	if (round_failed(op) && !removal_goes_on(op)) {
 		fence_rollback_failures(op); /* a member that kept it is stale */
 		log_err("detach %s: %s", op->res.name, op->res.reason);
 		local(op, L_ATTACH, op->devargs, detach_over);
 		return;
 	}
-	publish(op, "device.detached");
-	finish(op);
+	detach_done(op);
 }
 
 static void detach_eal_removed(struct op *op)
@@ -1044,7 +1079,12 @@ static void detach_eal_removed(struct op *op)
 
 static void detach_stopped(struct op *op)
 {
-	if (op->local_rc && op->local_rc != -EALREADY) {
+	/* a removed device's registers may be gone: its stop may fail, the
+	 * remove must still happen */
+	if (op->kind == OP_REMOVAL && op->local_rc && op->local_rc != -EALREADY)
+		log_notice("removal of %s: stop failed (%s); removing it anyway", op->res.name,
+			   op->local_reason);
+	else if (op->local_rc && op->local_rc != -EALREADY) {
 		local_failed(op);
 		finish(op);
 		return;
@@ -1115,7 +1155,7 @@ static bool resolve(struct op *op)
 		rc = -ENOENT;
 	}
 	/* a port another is built on (a bond's slave) stays as it is */
-	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP ||
+	if (rc == 0 && (op->kind == OP_DETACH || op->kind == OP_STOP || op->kind == OP_REMOVAL ||
 			(op->config && dev_started(op->port))))
 		rc = dev_dependants(op->port, op_kind_name(op->kind), op->res.reason,
 				    sizeof(op->res.reason));
@@ -1189,9 +1229,12 @@ static void reconf_over(struct op *op)
 {
 	bool started = dev_started(op->port);
 
-	/* new configuration or old, a started port is usable again */
-	if (started)
+	/* new configuration or old, a started port is usable again, and
+	 * the standing claims take its queues as they are now */
+	if (started) {
 		ports_set_ready(op->port, true);
+		leases_port_up(op->port);
+	}
 	if (!local_failed(op)) {
 		publish(op, "port.configured");
 	} else if (started) {
@@ -1250,6 +1293,9 @@ static void reconf_quiesced(struct op *op)
 {
 	if (quiesce_failed(op))
 		return;
+	/* no member polls it now: its leases may go, and must, since the
+	 * queues they name may not exist after the change */
+	leases_port_down(op->port, "reconfigured");
 	local(op, L_RECONF, NULL, reconf_done);
 }
 
@@ -1321,6 +1367,7 @@ static void begin(struct op *op)
 	static const phase_t first[] = {
 		[OP_ATTACH] = attach_begin, [OP_DETACH] = detach_begin,
 		[OP_START] = port_begin, [OP_STOP] = port_begin, [OP_CONFIGURE] = port_begin,
+		[OP_REMOVAL] = detach_begin,
 	};
 
 	first[op->kind](op);
@@ -1409,6 +1456,9 @@ void engine_submit_config(enum op_kind kind, const char *arg, json_t *config,
 	op->done = done;
 	op->done_arg = done_arg;
 	clock_gettime(CLOCK_MONOTONIC, &op->t0);
+	/* a kernel signal's time counts from when it arrived */
+	if (origin->t0.tv_sec || origin->t0.tv_nsec)
+		op->t0 = origin->t0;
 	TAILQ_INSERT_TAIL(&queue, op, next);
 	queued++;
 	event_active(kick, 0, 0);

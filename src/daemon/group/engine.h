@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -21,7 +22,9 @@
 
 struct event_base;
 
-enum op_kind { OP_ATTACH, OP_DETACH, OP_START, OP_STOP, OP_CONFIGURE };
+/* OP_REMOVAL: the kernel is taking a device away (physical.c): a detach
+ * that cannot be refused by the device and is not rolled back. */
+enum op_kind { OP_ATTACH, OP_DETACH, OP_START, OP_STOP, OP_CONFIGURE, OP_REMOVAL };
 
 /* Who asked: the control-socket peer, and the member that relayed it. */
 struct op_origin {
@@ -31,6 +34,8 @@ struct op_origin {
 	char comm[17];
 	pid_t via;          /* relaying secondary, or 0 */
 	json_t *request_id; /* borrowed by submit, kept (incref) by the engine */
+	const char *signal; /* the kernel's signal of a removal or arrival (static) */
+	struct timespec t0; /* when that signal arrived (zero: at submit) */
 };
 
 struct op_result {

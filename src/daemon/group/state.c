@@ -18,6 +18,8 @@
 #include "portconf.h"
 #include "state.h"
 #include "devjob.h"
+#include "gone.h"
+#include "physical.h"
 
 static char path[PATH_MAX];
 static bool enabled;
@@ -157,7 +159,8 @@ void state_save_then(void (*done)(void *arg), void *arg)
 		json_array_append_new(devs, d);
 	}
 	json_decref(list);
-	root = json_pack("{s:i, s:o}", "version", 1, "devices", devs);
+	/* devices that went away by themselves: not restored, remembered */
+	root = json_pack("{s:i, s:o, s:o}", "version", 1, "devices", devs, "removed", gone_json());
 	sv->text = json_dumps(root, JSON_INDENT(1));
 	json_decref(root);
 	sv->done = done;
@@ -251,6 +254,26 @@ static void attached(const struct op_result *res, void *arg)
 	done_one();
 }
 
+/* A devices-file entry with "bound_to" is an arrival rule (physical.c);
+ * true when it is left to its arrival rather than attached now. */
+static bool arrival_rule(json_t *d, const char *da, const char *bound_to, const char *from,
+			 size_t i)
+{
+	const char *match = da ? da : json_string_value(json_object_get(d, "match"));
+	char why[160];
+	bool start = json_is_true(json_object_get(d, "start"));
+
+	if (match == NULL || physical_rule_add(match, bound_to, start, why, sizeof(why)) != 0) {
+		log_err("restore: %s: entry %zu: %s; skipped", from, i,
+			match ? why : "an arrival rule needs \"devargs\" or \"match\"");
+		return true;
+	}
+	if (da && physical_rule_ready(da))
+		return false;
+	log_notice("restore: %s: %s waits for its arrival on %s", from, match, bound_to);
+	return true;
+}
+
 static int queue_list(json_t *devs, const char *from)
 {
 	struct op_origin o = {.pid = hpd.pid, .comm = "restore"};
@@ -263,8 +286,11 @@ static int queue_list(json_t *devs, const char *from)
 	}
 	json_array_foreach(devs, i, d) {
 		const char *da = json_string_value(json_object_get(d, "devargs"));
+		const char *bound_to = json_string_value(json_object_get(d, "bound_to"));
 		struct restoring *r;
 
+		if (bound_to && arrival_rule(d, da, bound_to, from, i))
+			continue;
 		if (da == NULL || strlen(da) > HPD_DEVARGS_MAX) {
 			log_err("restore: %s: entry %zu has no usable devargs; skipped", from, i);
 			continue;
@@ -330,6 +356,16 @@ static void restore_file(const char *file, const char *what)
 		return;
 	}
 	log_notice("restore: %s %s", what, file);
+	if (json_is_object(root)) {
+		json_t *g;
+		size_t i;
+
+		/* went away by themselves: remembered, not attached */
+		json_array_foreach(json_object_get(root, "removed"), i, g)
+			if (gone_load(g) != 0)
+				log_err("restore: %s: removed entry %zu is unusable; forgotten",
+					file, i);
+	}
 	queue_list(json_is_array(root) ? root : json_object_get(root, "devices"), file);
 	json_decref(root);
 }
