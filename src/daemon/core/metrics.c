@@ -19,10 +19,10 @@ static const double bounds[METRICS_BUCKETS] = {
  * once the table is nearly full, new outcomes are counted as "other" */
 #define OUTCOMES_MAX 48
 #define OUTCOME_LEN 24
-/* the engine's operation kinds (attach, detach, start, stop, configure):
+/* the engine's operation kinds (attach, detach, start, stop, configure, removal):
  * core cannot see group/engine.h, so their count and longest name here;
  * each kind keeps a slot for its "other" */
-#define OP_KINDS 5
+#define OP_KINDS 6
 #define OP_NAME_LEN 16
 
 struct op_count {
