@@ -12,8 +12,9 @@ from .errors import NotTrusted, OperationFailed, error_from
 
 # methods a secondary hands to the primary; the rest each process answers
 # for itself (docs/protocol.md)
-METHODS = ("list", "attach", "detach", "start", "stop", "stats", "ps", "status",
-           "subscribe", "methods", "rpc.discover")
+METHODS = ("list", "attach", "detach", "start", "stop", "configure", "claim", "release",
+           "queues", "stats", "ps", "status", "metrics", "subscribe", "methods",
+           "rpc.discover")
 
 
 def resolve(socket_path=None, file_prefix=None, runtime_dir=None, pid=None, timeout=30.0):
@@ -166,13 +167,48 @@ class Client:
         """Detach (a name, devargs or port id) from every process."""
         return self.call("detach", {"device": device})
 
-    def start(self, device):
-        """Configure and start a port (the primary does it)."""
-        return self.call("start", {"device": device})
+    def start(self, device, config=None):
+        """Configure and start a port (the primary does it); config (the
+        keys to change: rxq, txq, rxd, txd, mtu, promisc, rss, pool) is
+        merged onto the port's configuration first."""
+        params = {"device": device}
+        if config is not None:
+            params["config"] = config
+        return self.call("start", params)
 
     def stop(self, device):
         """Stop a port."""
         return self.call("stop", {"device": device})
+
+    def configure(self, device, config):
+        """Change a port's configuration (a started port is quiesced,
+        reconfigured and started again; its old one back on failure)."""
+        return self.call("configure", {"device": device, "config": config})
+
+    def claim(self, rule, member=None):
+        """Lease queues by rule to a member (the caller unless member, a
+        pid): {claim, member, queues}. EBUSY names the holder."""
+        params = {"rule": rule}
+        if member is not None:
+            params["member"] = member
+        return self.call("claim", params)
+
+    def release(self, claim=None, member=None):
+        """Release the caller's own claim (all of them without claim)."""
+        params = {}
+        if claim is not None:
+            params["claim"] = claim
+        if member is not None:
+            params["member"] = member
+        return self.call("release", params or None)
+
+    def queues(self):
+        """The lease table: {claims, queues, violations}."""
+        return self.call("queues")
+
+    def metrics(self):
+        """This process's counters, latency histograms and gauges."""
+        return self.call("metrics")
 
     def stats(self):
         """This process's data-path counters."""

@@ -22,7 +22,8 @@ def asan(pid):
 
 
 def attach_detach(c, n, name="net_null9"):
-    """n attach/detach pairs: 2n events."""
+    """n attach/detach pairs: 4n events (each change's device.* event and
+    its operation.finished)."""
     for _ in range(n):
         c.call("attach", {"devargs": name})
         c.call("detach", {"device": name})
@@ -55,6 +56,11 @@ def test_discover_is_the_tree_document_and_lists_every_method(group):
         # the daemon's method table and the document name the same methods
         assert sorted(m["name"] for m in table["methods"]) == \
             sorted(m["name"] for m in doc["methods"])
+        # and gives each the right and relaying the document's tags say
+        tags = {m["name"]: {t["name"] for t in m["tags"]} for m in doc["methods"]}
+        for m in table["methods"]:
+            assert m["right"] in tags[m["name"]], m
+            assert m["relayed"] == ("primary" in tags[m["name"]]), m
         # the client has one call per method, with the document's params
         for m in doc["methods"]:
             fn = getattr(hotplugd.Client, {"rpc.discover": "discover"}.get(m["name"], m["name"]))
@@ -66,11 +72,12 @@ def test_events_carry_seq_and_epoch_in_order(group):
     sub = Subscriber(group.primary.sock_path)
     epoch, seq0 = sub.subscription["epoch"], sub.subscription["seq"]
     attach_detach(group.primary, 2)
-    evs = read_events(sub, 4)
-    assert [e["seq"] for e in evs] == list(range(seq0 + 1, seq0 + 5))
+    evs = read_events(sub, 8)
+    assert [e["seq"] for e in evs] == list(range(seq0 + 1, seq0 + 9))
     assert {e["epoch"] for e in evs} == {epoch}
-    assert [e["event"] for e in evs] == ["device.attached", "device.detached"] * 2
-    assert group.primary.call("status")["events"]["seq"] == seq0 + 4
+    assert [e["event"] for e in evs] == ["device.attached", "operation.finished",
+                                         "device.detached", "operation.finished"] * 2
+    assert group.primary.call("status")["events"]["seq"] == seq0 + 8
     sub.close()
 
 
@@ -81,14 +88,16 @@ def test_replay_after_disconnect_once_in_order(group):
     group.primary.call("attach", {"devargs": "net_null0"})
     last = sub.wait_event(lambda e: e["event"] == "device.attached")
     sub.close()
-    attach_detach(group.primary, 3)  # 6 events missed
+    # missed: the attach's operation.finished, then 12
+    attach_detach(group.primary, 3)
     back = Subscriber(group.primary.sock_path, since=last["seq"], epoch=last["epoch"])
-    assert back.subscription["replayed"] == 6 and back.subscription["lost"] == 0
+    assert back.subscription["replayed"] == 13 and back.subscription["lost"] == 0
     assert not back.subscription["restarted"]
     group.primary.call("detach", {"device": "net_null0"})  # live, after the replay
-    evs = read_events(back, 7)
-    assert [e["seq"] for e in evs] == list(range(last["seq"] + 1, last["seq"] + 8)), evs
-    assert evs[-1]["event"] == "device.detached" and evs[-1]["device"] == "net_null0"
+    evs = read_events(back, 15)
+    assert [e["seq"] for e in evs] == list(range(last["seq"] + 1, last["seq"] + 16)), evs
+    assert evs[-2]["event"] == "device.detached" and evs[-2]["device"] == "net_null0"
+    assert evs[-1]["event"] == "operation.finished" and evs[-1]["operation"] == "detach"
     assert no_notification_before_answer(back), "an event was sent twice"
     back.close()
 
@@ -102,9 +111,10 @@ def test_event_stream_reconnects_and_misses_nothing(group):
     s.client.sock.shutdown(socket.SHUT_RDWR)  # the connection is lost
     attach_detach(group.primary, 2)
     group.primary.call("detach", {"device": "net_null0"})
-    got = [s.next(10) for _ in range(5)]
-    assert [e["seq"] for e in got] == list(range(first["seq"] + 1, first["seq"] + 6)), got
-    assert got[-1]["device"] == "net_null0"
+    # the attach's operation.finished, 8, and the detach's two
+    got = [s.next(10) for _ in range(11)]
+    assert [e["seq"] for e in got] == list(range(first["seq"] + 1, first["seq"] + 12)), got
+    assert got[-2]["event"] == "device.detached" and got[-2]["device"] == "net_null0"
     s.close()
 
 
@@ -115,6 +125,7 @@ def test_event_stream_over_a_primary_restart_says_so(group_factory):
     g.primary.call("attach", {"devargs": "net_null0"})
     s = hotplugd.EventStream(g.primary.sock_path, since=0, observer=Client.check)
     old = s.wait(lambda e: e["event"] == "device.attached")
+    s.wait(lambda e: e["event"] == "operation.finished")  # the old primary's last
     g.primary.kill()
     g.restart_primary()
     marker = s.next(30)
@@ -131,17 +142,17 @@ def test_history_overflow_is_reported_before_what_is_left(group_factory):
     sub = Subscriber(g.primary.sock_path)
     seq0 = sub.subscription["seq"]
     sub.close()
-    attach_detach(g.primary, 5)  # 10 events; the history keeps the last 4
+    attach_detach(g.primary, 5)  # 20 events; the history keeps the last 4
     back = Subscriber(g.primary.sock_path, since=seq0)
-    assert back.subscription["lost"] == 6 and back.subscription["replayed"] == 4, \
+    assert back.subscription["lost"] == 16 and back.subscription["replayed"] == 4, \
         back.subscription
     out = read_events(back, 5)
     assert out[0]["method"] == "events.overflow"
-    assert out[0]["params"] == {"dropped": 6, "first": seq0 + 1, "last": seq0 + 6}
-    assert [e["seq"] for e in out[1:]] == list(range(seq0 + 7, seq0 + 11))
+    assert out[0]["params"] == {"dropped": 16, "first": seq0 + 1, "last": seq0 + 16}
+    assert [e["seq"] for e in out[1:]] == list(range(seq0 + 17, seq0 + 21))
     # the stream goes on
     g.primary.call("attach", {"devargs": "net_null1"})
-    assert read_events(back, 1)[0]["seq"] == seq0 + 11
+    assert read_events(back, 1)[0]["seq"] == seq0 + 21
     # the client library turns it into a marker in the same stream
     s = hotplugd.EventStream(g.primary.sock_path, since=seq0, epoch=back.subscription["epoch"])
     assert s.next(5)["event"] == "events.overflow"
@@ -162,8 +173,9 @@ def test_subscribe_on_a_secondary_gets_the_primarys_stream(group):
     prim.wait_event(lambda e: e["event"] == "device.detached")
     # a client may come back to another process with its seq
     other = Subscriber(group.secondaries[1].sock_path, since=a["seq"], epoch=a["epoch"])
-    ev = read_events(other, 1)[0]
-    assert ev["seq"] == a["seq"] + 1 and ev["event"] == "device.detached", ev
+    fin, ev = read_events(other, 2)  # the attach's operation.finished, the detach
+    assert fin["seq"] == a["seq"] + 1 and fin["event"] == "operation.finished", fin
+    assert ev["seq"] == a["seq"] + 2 and ev["event"] == "device.detached", ev
     other.close(), prim.close()
 
 
@@ -201,8 +213,8 @@ def test_another_epoch_replays_from_the_start(group_factory):
     g = group_factory(secondaries=0)
     attach_detach(g.primary, 1)
     back = Subscriber(g.primary.sock_path, since=1000, epoch="0" * 32)
-    assert back.subscription["restarted"] and back.subscription["replayed"] == 2
-    assert [e["seq"] for e in read_events(back, 2)] == [1, 2]
+    assert back.subscription["restarted"] and back.subscription["replayed"] == 4
+    assert [e["seq"] for e in read_events(back, 4)] == [1, 2, 3, 4]
     back.close()
 
 

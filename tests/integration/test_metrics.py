@@ -160,6 +160,22 @@ def test_metrics_move_with_operations(group_factory):
     tel.close()
 
 
+def test_every_operation_kind_is_counted_by_its_whole_name(group_factory):
+    """configure, the longest kind's name, was cut to "configu" (an 8-byte
+    field): each kind's counter carries the engine's own name."""
+    g = group_factory(secondaries=0)
+    p = g.primary
+    p.call("attach", {"devargs": "net_null0"})
+    p.call("configure", {"device": "net_null0", "config": {"rxq": 2}})
+    p.call("start", {"device": "net_null0"})
+    p.call("stop", {"device": "net_null0"})
+    p.call("detach", {"device": "net_null0"})
+    got = {(o["operation"], o["outcome"]): o["count"] for o in p.call("metrics")["operations"]}
+    assert got == {(k, "ok"): 1 for k in ("attach", "configure", "start", "stop", "detach")}
+    s = openmetrics(g)
+    assert om(s, "hotplugd_operations_total", operation="configure", outcome="ok") == 1
+
+
 @needs_hooks
 def test_rollback_counted(group_factory):
     g = group_factory(secondaries=1)

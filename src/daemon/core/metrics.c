@@ -19,9 +19,14 @@ static const double bounds[METRICS_BUCKETS] = {
  * once the table is nearly full, new outcomes are counted as "other" */
 #define OUTCOMES_MAX 48
 #define OUTCOME_LEN 24
+/* the engine's operation kinds (attach, detach, start, stop, configure, removal):
+ * core cannot see group/engine.h, so their count and longest name here;
+ * each kind keeps a slot for its "other" */
+#define OP_KINDS 6
+#define OP_NAME_LEN 16
 
 struct op_count {
-	char operation[8];
+	char operation[OP_NAME_LEN];
 	char outcome[OUTCOME_LEN];
 	unsigned long long count;
 	double sum;
@@ -64,8 +69,8 @@ static struct op_count *op_slot(const char *operation, const char *outcome)
 		if (strcmp(ops[i].operation, operation) == 0 &&
 		    strcmp(ops[i].outcome, outcome) == 0)
 			return &ops[i];
-	/* the last slots stay for the "other" of each kind (four kinds) */
-	if (nops >= OUTCOMES_MAX - 4 && strcmp(outcome, "other") != 0)
+	/* the last slots stay for the "other" of each kind */
+	if (nops >= OUTCOMES_MAX - OP_KINDS && strcmp(outcome, "other") != 0)
 		return op_slot(operation, "other");
 	if (nops == OUTCOMES_MAX)
 		return NULL;
