@@ -13,7 +13,8 @@
 #include "unplug.h"
 
 static unplug_fn notify;
-static bool monitoring, dev_cb, rmv_cb;
+static bool monitoring, dev_cb;
+static bool rmv_port[RTE_MAX_ETHPORTS]; /* our RMV callback is on it */
 
 struct signal_item {
 	const char *signal;
@@ -69,12 +70,26 @@ static int on_rmv(uint16_t port, enum rte_eth_event_type type, void *arg, void *
 	return 0;
 }
 
+/* The RMV callback goes on each port that can raise it, when that port is
+ * configured, not on RTE_ETH_ALL: a registration for RTE_ETH_ALL puts a
+ * callback in DPDK's heap for every possible port id, which changes which
+ * pages a later rte_free() hands back, and giving pages back is a
+ * synchronous round with every secondary (mp_malloc_sync) that a frozen or
+ * dying member holds for DPDK's 5 s: an attach's rollback then outlived
+ * its deadline (test_member_that_fails_its_rollback_is_fenced). Per port,
+ * nothing is allocated for the virtual devices, which never raise it.
+ * Device-job thread (ethdev's callback list has its own lock). */
 bool unplug_port_has_rmv(uint16_t port)
 {
 	struct rte_eth_dev_info info;
+	bool has = rte_eth_dev_info_get(port, &info) == 0 && info.dev_flags &&
+		   (*info.dev_flags & RTE_ETH_DEV_INTR_RMV) != 0;
 
-	return rte_eth_dev_info_get(port, &info) == 0 && info.dev_flags &&
-	       (*info.dev_flags & RTE_ETH_DEV_INTR_RMV) != 0;
+	/* ethdev keeps one registration of a (callback, argument) pair */
+	if (has && notify && port < RTE_MAX_ETHPORTS && !rmv_port[port])
+		rmv_port[port] = rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_RMV,
+							       on_rmv, NULL) == 0;
+	return has;
 }
 
 int unplug_init(bool primary, unplug_fn fn)
@@ -97,15 +112,15 @@ int unplug_init(bool primary, unplug_fn fn)
 	if (!dev_cb)
 		log_warn("cannot register for DPDK's device events: a vfio-pci device being "
 			 "removed waits for its unbind uevent");
-	rmv_cb = rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_rmv,
-					       NULL) == 0;
 	return 0;
 }
 
 void unplug_fini(void)
 {
-	if (rmv_cb)
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_rmv, NULL);
+	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		if (rmv_port[p]) /* a port released since: nothing to take off */
+			rte_eth_dev_callback_unregister(p, RTE_ETH_EVENT_INTR_RMV, on_rmv, NULL);
+	memset(rmv_port, 0, sizeof(rmv_port));
 	/* -EAGAIN while the callback runs: DPDK's interrupt thread is done
 	 * with it soon, and the process is leaving */
 	if (dev_cb)
@@ -114,5 +129,5 @@ void unplug_fini(void)
 		rte_dev_event_monitor_stop();
 	rte_dev_hotplug_handle_disable();
 	notify = NULL;
-	monitoring = dev_cb = rmv_cb = false;
+	monitoring = dev_cb = false;
 }

@@ -24,7 +24,8 @@ typedef void (*unplug_fn)(const char *name, const char *signal);
 int unplug_init(bool primary, unplug_fn fn);
 void unplug_fini(void);
 /* Whether a port's PMD reports removal with RTE_ETH_EVENT_INTR_RMV (then
- * dev_start asks for it). */
+ * its configuration asks for it, and, in the primary, hotplugd's RMV
+ * callback is put on the port). */
 bool unplug_port_has_rmv(uint16_t port);
 
 #endif
