@@ -67,7 +67,7 @@ daemon_srcs=(front/control.c front/climits.c api/api.c api/api-discover.c api/ap
   api/api-list.c api/api-methods.c api/api-port.c api/api-configure.c
   api/api-ps.c api/api-stats.c api/api-status.c api/api-subscribe.c
   api/api-claim.c api/api-queues.c core/events.c
-  core/hotplugd.c core/stuck.c)
+  core/hotplugd.c core/stuck.c core/journal.c)
 daemon_cflags=(-DHPD_VERSION='"fuzz"')
 for l in front api group dpdk core; do daemon_cflags+=(-I"$top/src/daemon/$l"); done
 daemon_cflags+=(-I"$top/src/member" $(pkg-config --cflags libdpdk libevent libsystemd 2>/dev/null))
@@ -93,7 +93,7 @@ for t in "${targets[@]}"; do
   elif [[ " ${dpdk_targets[*]} " == *" $t "* ]]; then
     pmd_dir=$(ls -d "$(pkg-config --variable=libdir libdpdk)"/dpdk/pmds-* 2>/dev/null | head -1)
     # shellcheck disable=SC2207 # pkg-config prints a word list
-    extra=(-I"$top/src/daemon/dpdk" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
+    extra=(-I"$top/src/daemon/dpdk" -I"$top/src/member" -I"$top/src/daemon/core" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
     for f in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/dpdk/$f"); done
     # devspec.c's rte_devargs_reset: experimental in 22.11 only (meson.build)
     pkg-config --atleast-version=23.11 libdpdk || extra+=(-DALLOW_EXPERIMENTAL_API)

@@ -837,7 +837,7 @@ else
 				fail "completion: hpctl ${*:2}: got '$got', want '$want'"
 			fi
 		}
-		expect_completion "attach check configure detach list ps start stats status stop watch" "$hpctl" ""
+		expect_completion "attach check configure detach list metrics ps queues start stats status stop watch" "$hpctl" ""
 		expect_completion "--file-prefix" "$hpctl" --fi
 		expect_completion "$P" "$hpctl" -r "$run" --file-prefix "$P"
 		expect_completion "net_null0 net_ring0" "$hpctl" -r "$run" --file-prefix "$P" detach ""

@@ -8,7 +8,6 @@
 #include <syslog.h>
 
 #include <jansson.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
 #include "events.h"
@@ -153,6 +152,10 @@ static void on_event(const char *event, json_t *params, const struct hpd_event *
 
 int journal_init(void)
 {
-	on = sd_booted() > 0 && stderr_is_journal();
+	/* JOURNAL_STREAM naming our stderr is what systemd documents for
+	 * "upgrade to the native protocol" (systemd.exec(5)); sd_booted() is
+	 * not: a user manager, or one in a container, runs services with a
+	 * journal but without /run/systemd/system */
+	on = stderr_is_journal();
 	return on ? events_subscribe(on_event, NULL) : 0;
 }
