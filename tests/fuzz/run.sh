@@ -34,6 +34,8 @@ common_srcs=(jsonrpc.c errname.c devargs.c policy.c portconf.c)
 # daemon's DPDK-side sources named here and link DPDK (no EAL is started).
 dpdk_targets=(differential)
 dpdk_srcs=(devspec.c eal_log.c)
+# eal_log.c reads errno names through the member library's local.c
+dpdk_member_srcs=(local.c)
 
 case $secs in
   ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;;
@@ -95,10 +97,11 @@ for t in "${targets[@]}"; do
     # shellcheck disable=SC2207 # pkg-config prints a word list
     extra=(-I"$top/src/daemon/dpdk" -I"$top/src/member" -I"$top/src/daemon/core" -DHPD_PMD_DIR="\"$pmd_dir\"" $(pkg-config --cflags libdpdk))
     for f in "${dpdk_srcs[@]}"; do extra+=("$top/src/daemon/dpdk/$f"); done
+    for f in "${dpdk_member_srcs[@]}"; do extra+=("$top/src/member/$f"); done
     # devspec.c's rte_devargs_reset: experimental in 22.11 only (meson.build)
     pkg-config --atleast-version=23.11 libdpdk || extra+=(-DALLOW_EXPERIMENTAL_API)
     # shellcheck disable=SC2207
-    extra_libs="$(pkg-config --libs libdpdk) -ldl"
+    extra_libs="$(pkg-config --libs libdpdk) -L$(pkg-config --variable=libdir libdpdk) -lrte_bus_vdev -ldl"
   fi
   # shellcheck disable=SC2086 # jansson_flags and extra_libs are word lists
   if ! "$cc" "${cflags[@]}" "$here/$name.c" "${srcs[@]}" "${extra[@]}" $jansson_flags \
