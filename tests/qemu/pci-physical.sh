@@ -57,7 +57,10 @@ for p in hotplugd hpctl; do
 	done
 done
 TESTBUILD=${HOTPLUGD_TEST_BUILDDIR:-$HPD_TOP/build-test}
-[ -x "$TESTBUILD/src/daemon/hotplugd" ] && cp "$TESTBUILD/src/daemon/hotplugd" "$WORK/tbin/"
+# run-guest.sh's snapshot first (a work tree under /tmp is not visible here)
+for d in "$HPD_RESULTS/tbin" "$TESTBUILD/src/daemon"; do
+	[ -x "$d/hotplugd" ] && { cp "$d/hotplugd" "$WORK/tbin/"; break; }
+done
 HPCTL=$WORK/bin/hpctl
 
 result() { # case pass|fail detail [ms]

@@ -65,7 +65,9 @@ if masked "$here" && [ -z "${HPD_QEMU_STAGED:-}" ]; then
 		fi
 	done
 	rc=0
+	# the test build by its real path too: $top is the stage's from there on
 	HPD_QEMU_STAGED=1 HOTPLUGD_BUILDDIR=$(realpath "$builddir") \
+		HOTPLUGD_TEST_BUILDDIR=$(realpath -m "${HOTPLUGD_TEST_BUILDDIR:-$top/build-test}") \
 		bash "$stage_dir/run-guest.sh" "${args[@]}" || rc=$?
 	rm -rf "$stage_dir"
 	exit $rc
@@ -328,6 +330,13 @@ if [ -x "${bins[0]}" ]; then
 	for b in "${bins[@]}"; do
 		if [ -x "$b" ]; then cp -p "$b" "$results/bin/"; fi
 	done
+fi
+# and the test build's daemon (fault hooks, sanitizers), for the cases that
+# need it: the guest cannot see a work tree under /tmp
+tbuild=${HOTPLUGD_TEST_BUILDDIR:-$top/build-test}
+if [ -x "$tbuild/src/daemon/hotplugd" ]; then
+	mkdir -p "$results/tbin"
+	cp -p "$tbuild/src/daemon/hotplugd" "$results/tbin/"
 fi
 
 q() { printf '%q' "$1"; }

@@ -304,7 +304,7 @@ fi
 # with fields (src/daemon/core/journal.c): read them back as JSON. The
 # attaches of the test before are the accepted ones; one refused here.
 journal_records() { # PRIMARY_PID
-	local out jdir=/proc/$manager/root/run/log/journal
+	local out jdir=/proc/$manager/root/run/log/journal jpid=$1
 	"${H[@]}" attach net_null0 >/dev/null 2>&1 # EEXIST: attached before
 	journal_check() {
 		journalctl -D "$jdir" -o json --no-pager 2>/dev/null | python3 -c '
@@ -316,7 +316,10 @@ a = [r for r in mine if r.get("MESSAGE_ID") == audit and r.get("METHOD") == "att
      and r.get("DEVICE") == "net_null0"]
 ok = [r for r in a if r.get("OUTCOME") == "ok"]
 refused = [r for r in a if r.get("OUTCOME") == "EEXIST"]
-assert ok and refused, f"audit records ok {len(ok)} refused {len(refused)} of {len(mine)}"
+hp = sorted({r.get("_PID") for r in recs if r.get("SYSLOG_IDENTIFIER") == "hotplugd"})
+ids = sorted({r.get("MESSAGE_ID", "-") for r in recs if r.get("_PID") == pp})[:4]
+assert ok and refused, (f"audit records ok {len(ok)} refused {len(refused)} of {len(mine)} "
+    f"(of {len(recs)} records; pp {pp}, hotplugd pids {hp}, ids {ids})")
 for r in ok + refused:
     assert r["CALLER_COMM"] == "hpctl" and r["CALLER_UID"] == "0", r
     assert int(r["CALLER_PID"]) > 0 and int(r["DURATION_USEC"]) >= 0, r
@@ -332,7 +335,8 @@ joined = [r for r in mine if r.get("HOTPLUGD_EVENT") == "member.joined"]
 assert joined and int(joined[-1]["MEMBER_PID"]) > 0, joined
 ' "$1" "$(msgid audit)" "$(msgid operation.finished)" "$(msgid device.attached)" 2>&1
 	}
-	if wait_until 10 eval 'out=$(journal_check "$1")'; then
+	# $1 inside wait_until's eval would be wait_until's own argument
+	if wait_until 10 eval 'out=$(journal_check "$jpid")'; then
 		ok "systemd: audit lines and events in the journal with their fields and MESSAGE_IDs"
 	else
 		fail "systemd: journal records: $(tail -n 3 <<<"$out" | tr '\n' '|')"
