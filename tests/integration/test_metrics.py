@@ -303,3 +303,25 @@ def test_scrapes_during_churn(group_factory):
     assert ops(tel) == {"attach_ok": n, "detach_ok": n, "rollbacks": 0, "fences": 0}
     tel.close()
     g.assert_consistent([])
+
+
+# stderr is "the journal's stream" (JOURNAL_STREAM names it, as systemd
+# sets it) but no journald socket is reachable, as in a mount namespace
+# that hides /run: sd_journal_send() would drop every record without an
+# error, so the audit lines must stay text on the stream.
+JOURNAL_STREAM_WRAP = ("sh", "-c", 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@"',
+                       "sh")
+
+
+@pytest.mark.skipif(os.path.exists("/run/systemd/journal/socket"),
+                    reason="a journald listens here: the records would reach it")
+def test_audit_stays_text_when_the_journal_socket_is_missing(group_factory):
+    g = group_factory(secondaries=0, primary_wrap=JOURNAL_STREAM_WRAP)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    with pytest.raises(RpcError):
+        g.primary.call("attach", {"devargs": "net_null0"})
+    log = g.primary.logtext()
+    assert "/run/systemd/journal/socket missing" in log, log
+    audit = [l for l in log.splitlines() if "audit:" in l and "method=attach" in l]
+    assert len(audit) == 2 and "outcome=ok" in audit[0], log
+    assert "already attached" in audit[1], log

@@ -538,6 +538,11 @@ if [[ ${1-} == --manager-cg ]]; then
 	exec unshare -m -n --propagation private bash "$0" --manager-ns "$2" "$3"
 fi
 if [[ ${1-} == --manager-ns ]]; then
+	# /run a mount point of its own: where it is not (this host's /run is a
+	# directory of /), systemd 252 gives a unit with ProtectControlGroups= a
+	# fresh /run, which hides journald's native socket from it, and
+	# sd_journal_send() to a missing socket drops records without an error
+	mount --bind /run /run || exit 1
 	mount -t tmpfs tmpfs /run/systemd || exit 1
 	mkdir -p /run/systemd/system /run/systemd/inaccessible
 	(cd /run/systemd/inaccessible && touch reg && mkdir dir && mknod chr c 0 0 &&

@@ -59,6 +59,18 @@ static bool stderr_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/* sd_journal_send() to a socket that is not there returns 0 and drops the
+ * record (systemd does so on purpose, journal-send.c): where the stream
+ * is the journal's but its native socket is hidden (a mount namespace
+ * without journald's /run), records must stay text, or audit is lost. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+static bool native_socket(void)
+{
+	struct stat st;
+
+	return stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 void journal_add(struct journal_rec *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -85,7 +97,12 @@ void journal_send(struct journal_rec *r, int prio, const char *message_id)
 	iov[n++] = (struct iovec){"SYSLOG_IDENTIFIER=hotplugd", strlen("SYSLOG_IDENTIFIER=hotplugd")};
 	for (unsigned i = 0; i < r->n; i++)
 		iov[n++] = (struct iovec){r->field[i], strlen(r->field[i])};
-	sd_journal_sendv(iov, (int)n);
+	/* journald gone or refusing (ECONNREFUSED, EAGAIN when full): the
+	 * text line at least, through the stream */
+	if (sd_journal_sendv(iov, (int)n) < 0)
+		for (unsigned i = 0; i < r->n; i++)
+			if (strncmp(r->field[i], "MESSAGE=", 8) == 0)
+				hpd_log(prio, "%s", r->field[i] + 8);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -156,6 +173,8 @@ int journal_init(void)
 	 * "upgrade to the native protocol" (systemd.exec(5)); sd_booted() is
 	 * not: a user manager, or one in a container, runs services with a
 	 * journal but without /run/systemd/system */
-	on = stderr_is_journal();
+	on = stderr_is_journal() && native_socket();
+	if (stderr_is_journal() && !on)
+		log_warn("journal: %s missing: text records only", JOURNAL_SOCKET);
 	return on ? events_subscribe(on_event, NULL) : 0;
 }
