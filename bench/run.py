@@ -12,7 +12,6 @@ noisy and absolute times alone mean little."""
 import argparse
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -279,34 +278,54 @@ def shared_queues(seconds, rounds):
         g = forwarding_ports(factory, primary_env={"HOTPLUGD_PORT_QUEUES": "2"},
                              primary_lcores=f"0@{a}")
 
-        def rate(members):
+        def rate(members, churn=False):
+            """Aggregate rate over SECONDS; with churn, while the primary
+            attaches and detaches another device (cycles counted)."""
             for m in members:
                 hpd.wait_for(lambda: port_stats(m).get("net_memif1", {}).get("rx", 0) > 0, 20,
                          "forwarding")
             n0, t0 = sum(port_stats(m)["net_memif1"]["rx"] for m in members), time.monotonic()
-            time.sleep(seconds)
+            cycles = 0
+            while time.monotonic() < t0 + seconds:
+                if churn:
+                    g.primary.call("attach", {"devargs": "net_ring0"})
+                    g.primary.call("detach", {"device": "net_ring0"})
+                    cycles += 1
+                else:
+                    time.sleep(0.01)
             n = sum(port_stats(m)["net_memif1"]["rx"] for m in members)
-            r = (n - n0) / (time.monotonic() - t0)
+            return (n - n0) / (time.monotonic() - t0), cycles
+
+        def run(members):
+            """(steady, churn, cycles) of these members, then they go."""
+            steady = rate(members)[0]
+            churn, cycles = rate(members, churn=True)
             for m in members:
                 m.terminate()
-            return r
+            return steady, churn, cycles
 
-        single, shared = [], []
+        single, shared, churn, cycles = [], [], [], 0
         for _ in range(rounds):
-            single.append(rate([g.add_secondary(lcores=f"0@{a},1@{a},2@{b}",
-                                                extra=[*pats, "--worker-queues", "all"])]))
-            shared.append(rate([g.add_secondary(lcores=f"0@{a},1@{a}",
-                                                extra=[*pats, "--worker-queues", "q=0"]),
-                                # lcore ids stay unique in the group: a
-                                # mempool's per-lcore cache is shared by id
-                                g.add_secondary(lcores=f"0@{a},2@{b}",
-                                                extra=[*pats, "--worker-queues", "q=1"])]))
+            single.append(run([g.add_secondary(lcores=f"0@{a},1@{a},2@{b}",
+                                               extra=[*pats, "--worker-queues", "all"])])[0])
+            s, c, n = run([g.add_secondary(lcores=f"0@{a},1@{a}",
+                                           extra=[*pats, "--worker-queues", "q=0"]),
+                           # lcore ids stay unique in the group: a
+                           # mempool's per-lcore cache is shared by id
+                           g.add_secondary(lcores=f"0@{a},2@{b}",
+                                           extra=[*pats, "--worker-queues", "q=1"])])
+            shared.append(s)
+            churn.append(c)
+            cycles += n
         out = {"single_pps": statistics.median(single), "shared_pps": statistics.median(shared),
+               "shared_churn_pps": statistics.median(churn), "churn_cycles": cycles,
                "rounds": rounds, "cpus": [a, b]}
         out["ratio"] = out["shared_pps"] / out["single_pps"]
+        out["churn_ratio"] = out["shared_churn_pps"] / out["shared_pps"]
         print(f"  one member on 2 lcores {out['single_pps'] / 1e6:.2f} Mpps, two members "
-              f"sharing by queues {out['shared_pps'] / 1e6:.2f} Mpps (ratio {out['ratio']:.3f})",
-              flush=True)
+              f"sharing by queues {out['shared_pps'] / 1e6:.2f} Mpps (ratio {out['ratio']:.3f}), "
+              f"{out['shared_churn_pps'] / 1e6:.2f} Mpps during churn "
+              f"(ratio {out['churn_ratio']:.3f}, {cycles} cycles)", flush=True)
         return out
     finally:
         for g in reversed(groups):
@@ -386,7 +405,7 @@ def startup(runs):
 # ---- report ------------------------------------------------------------------
 
 def markdown(r):
-    L = [f"# hotplugd benchmark results\n", f"{r['when']}, {r['machine']}, "
+    L = ["# hotplugd benchmark results\n", f"{r['when']}, {r['machine']}, "
          f"{'quick' if r['quick'] else 'full'} run.\n",
          "## Hotplug latency against group size (net_null, ms; ratio = hotplugd / raw EAL anchor, "
          "lower is better)\n", "![latency against group size](latency.png)\n",
@@ -454,9 +473,17 @@ def markdown(r):
               "The same forwarding, ports with 2 queues: two hotplugd workers with one polling "
               "lcore and one queue each, against one worker holding both queues on the same two "
               f"CPUs {x['cpus']} (target ratio >= 0.95).", "",
-              "| one member Mpps | two members Mpps | ratio |", "|---|---|---|",
+              "| one member Mpps | two members Mpps | ratio two / one (higher is better) |",
+              "|---|---|---|",
               f"| {x['single_pps'] / 1e6:.2f} | {x['shared_pps'] / 1e6:.2f} | "
               f"**{x['ratio']:.3f}** |"]
+        if "churn_ratio" in x:
+            L += ["", "The two members sharing the ports while the primary attaches and detaches "
+                  "another device, against the same two steady (target ratio >= 0.95).", "",
+                  "| steady Mpps | during churn Mpps | churn cycles | "
+                  "ratio churn / steady (higher is better) |", "|---|---|---|---|",
+                  f"| {x['shared_pps'] / 1e6:.2f} | {x['shared_churn_pps'] / 1e6:.2f} | "
+                  f"{x['churn_cycles']} | **{x['churn_ratio']:.3f}** |"]
     s = r["startup"]
     L += ["", f"Start-up, exec to READY=1: p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms "
           f"({s['n']} runs).", ""]
@@ -497,6 +524,9 @@ def targets(r):
     if "shared_queues" in r:
         t.append(("two members sharing ports by queues / one member, same lcores", "higher",
                   0.95, r["shared_queues"]["ratio"]))
+        if "churn_ratio" in r["shared_queues"]:
+            t.append(("ports shared by queues: churn / steady", "higher", 0.95,
+                      r["shared_queues"]["churn_ratio"]))
     return t
 
 

@@ -541,8 +541,14 @@ class Group:
         try:
             # members first, the primary last (a secondary whose primary
             # went first would rightly exit 75)
-            self.stop_problems = [e for e in (p.stop() for p in reversed(self.everyone()))
-                                  if e]
+            for p in reversed(self.everyone()):
+                try:  # one that fails to stop must not leave the others running
+                    e = p.stop()
+                except Exception as x:  # noqa: BLE001
+                    p.p.kill()
+                    e = f"pid {p.pid}: stopping it raised {x!r}"
+                if e:
+                    self.stop_problems.append(e)
             self.reports = self.sanitizer_reports()
         finally:  # whatever failed above, what the group made goes
             shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)

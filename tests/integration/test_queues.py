@@ -223,7 +223,7 @@ def totals(m):
     return s["rx"], s["tx"] + s["drop"]
 
 
-@pytest.mark.parametrize("rounds", [300])
+@pytest.mark.parametrize("rounds", [1000])
 def test_members_share_ports_by_queues_under_churn(group_factory, rounds):
     """null0 -> memif0 ~~> memif1 -> null1 with 3 queues, forwarded by two
     hotplugd workers and one hpd_fwd, each on its own queue, while other
