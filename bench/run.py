@@ -199,6 +199,20 @@ def disk_irq_cpu():
     return best.index(max(best)) if best and max(best) > 0 else None
 
 
+def churn_for(g, seconds, churn):
+    """SECONDS of the primary attaching and detaching another device (churn)
+    or of nothing; the attach/detach cycles made."""
+    stop, cycles = time.monotonic() + seconds, 0
+    while time.monotonic() < stop:
+        if churn:
+            g.primary.call("attach", {"devargs": "net_ring0"})
+            g.primary.call("detach", {"device": "net_ring0"})
+            cycles += 1
+        else:
+            time.sleep(0.01)
+    return cycles
+
+
 def forwarding_ratio(member, control, worker, seconds, stops):
     """Forwarding rate through memif (packets the member receives on
     memif1) while the primary attaches and detaches another device, against
@@ -221,15 +235,8 @@ def forwarding_ratio(member, control, worker, seconds, stops):
                                 app_args=["--stats-ms", "10"])
 
         def rate(churn):
-            stop = time.monotonic() + seconds
-            n0, t0, cycles = port_stats(w)["net_memif1"]["rx"], time.monotonic(), 0
-            while time.monotonic() < stop:
-                if churn:
-                    g.primary.call("attach", {"devargs": "net_ring0"})
-                    g.primary.call("detach", {"device": "net_ring0"})
-                    cycles += 1
-                else:
-                    time.sleep(0.01)
+            n0, t0 = port_stats(w)["net_memif1"]["rx"], time.monotonic()
+            cycles = churn_for(g, seconds, churn)
             if member == "example":
                 time.sleep(0.02)  # its counters are written every 10 ms
             return (port_stats(w)["net_memif1"]["rx"] - n0) / (time.monotonic() - t0), cycles
@@ -287,14 +294,7 @@ def shared_queues(seconds, rounds):
                 hpd.wait_for(lambda: port_stats(m).get("net_memif1", {}).get("rx", 0) > 0, 20,
                          "forwarding")
             n0, t0 = sum(port_stats(m)["net_memif1"]["rx"] for m in members), time.monotonic()
-            cycles = 0
-            while time.monotonic() < t0 + seconds:
-                if churn:
-                    g.primary.call("attach", {"devargs": "net_ring0"})
-                    g.primary.call("detach", {"device": "net_ring0"})
-                    cycles += 1
-                else:
-                    time.sleep(0.01)
+            cycles = churn_for(g, seconds, churn)
             n = sum(port_stats(m)["net_memif1"]["rx"] for m in members)
             return (n - n0) / (time.monotonic() - t0), cycles
 
