@@ -283,6 +283,10 @@ def shared_queues(seconds, rounds):
     if disk_irq_cpu() == b:  # the pollers of the churn rounds on the CPU free of fsync's IRQs
         a, b = b, a
     pats = ["--worker", "io", "--worker-ports", "net_null*,net_memif*"]
+    # this client (its churn calls) with the control plane, as
+    # forwarding_ratio pins it: left free it takes CPU b from the pollers
+    mask = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {a})
     try:
         g = forwarding_ports(factory, primary_env={"HOTPLUGD_PORT_QUEUES": "2"},
                              primary_lcores=f"0@{a}")
@@ -340,6 +344,7 @@ def shared_queues(seconds, rounds):
               f"(ratio {out['churn_ratio']:.3f}, {cycles} cycles)", flush=True)
         return out
     finally:
+        os.sched_setaffinity(0, mask)
         for g in reversed(groups):
             g.close()
 
