@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -7,21 +10,70 @@
 #include "devjob.h"
 #include "portstats.h"
 
-static json_t *queues_json(const uint64_t *packets, const uint64_t *bytes,
-			   const uint64_t *errors, uint16_t n)
+/* Per-queue counters from ethdev's generic xstats ("rx_q<N>_packets" ...):
+ * DPDK 25.11 removed the q_* arrays of struct rte_eth_stats, and on every
+ * release the xstats are what those arrays filled (a driver's
+ * RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS), for as many queues as ethdev counts.
+ * One object a queue, from queue 0 up to the first one ethdev does not
+ * count; a driver without them gets empty arrays. */
+struct qcount {
+	uint64_t packets, bytes, errors;
+	bool seen;
+};
+
+static json_t *queues_json(const struct qcount *c, uint16_t n, bool errors)
 {
 	json_t *a = json_array();
 
-	/* ethdev keeps per-queue counters for the first few queues only */
-	for (uint16_t q = 0; q < n && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
-		json_t *o = json_pack("{s:I, s:I}", "packets", (json_int_t)packets[q],
-				      "bytes", (json_int_t)bytes[q]);
+	for (uint16_t q = 0; q < n && c[q].seen; q++) {
+		json_t *o = json_pack("{s:I, s:I}", "packets", (json_int_t)c[q].packets,
+				      "bytes", (json_int_t)c[q].bytes);
 
 		if (errors)
-			json_object_set_new(o, "errors", json_integer((json_int_t)errors[q]));
+			json_object_set_new(o, "errors", json_integer((json_int_t)c[q].errors));
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+static void queue_xstats(uint16_t port, struct qcount *rx, uint16_t nrx, struct qcount *tx,
+			 uint16_t ntx)
+{
+	int n = rte_eth_xstats_get(port, NULL, 0);
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+
+	if (n <= 0)
+		return;
+	names = calloc((size_t)n, sizeof(*names));
+	xs = calloc((size_t)n, sizeof(*xs));
+	if (names && xs && rte_eth_xstats_get_names(port, names, (unsigned)n) == n &&
+	    rte_eth_xstats_get(port, xs, (unsigned)n) == n)
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[xs[i].id < (uint64_t)n ? xs[i].id : 0].name;
+			char dir[3], field[16];
+			unsigned q;
+			int end = 0;
+			struct qcount *c;
+
+			if (sscanf(nm, "%2[rtx]_q%u_%15[a-z]%n", dir, &q, field, &end) != 3 ||
+			    nm[end] != '\0')
+				continue;
+			if (strcmp(dir, "rx") == 0 && q < nrx)
+				c = &rx[q];
+			else if (strcmp(dir, "tx") == 0 && q < ntx)
+				c = &tx[q];
+			else
+				continue;
+			if (strcmp(field, "packets") == 0)
+				c->packets = xs[i].value, c->seen = true;
+			else if (strcmp(field, "bytes") == 0)
+				c->bytes = xs[i].value;
+			else if (strcmp(field, "errors") == 0)
+				c->errors = xs[i].value;
+		}
+	free(names);
+	free(xs);
 }
 
 static json_t *port_json(uint16_t port)
@@ -29,6 +81,7 @@ static json_t *port_json(uint16_t port)
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_eth_dev_info info;
 	struct rte_eth_stats st;
+	struct qcount rxq[RTE_MAX_QUEUES_PER_PORT] = {0}, txq[RTE_MAX_QUEUES_PER_PORT] = {0};
 	json_t *dp, *o;
 
 	if (rte_eth_dev_get_name_by_port(port, name) != 0 ||
@@ -38,6 +91,7 @@ static json_t *port_json(uint16_t port)
 	 * stats) is listed with zeros: it exists */
 	if (rte_eth_stats_get(port, &st) != 0)
 		memset(&st, 0, sizeof(st));
+	queue_xstats(port, rxq, RTE_DIM(rxq), txq, RTE_DIM(txq));
 	dp = datapath_port_json(port);
 	o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
 		"port", port, "name", name, "ipackets", (json_int_t)st.ipackets,
@@ -45,9 +99,8 @@ static json_t *port_json(uint16_t port)
 		"obytes", (json_int_t)st.obytes, "imissed", (json_int_t)st.imissed,
 		"ierrors", (json_int_t)st.ierrors, "oerrors", (json_int_t)st.oerrors,
 		"rx_nombuf", (json_int_t)st.rx_nombuf,
-		"rx_queues", queues_json(st.q_ipackets, st.q_ibytes, st.q_errors,
-					 info.nb_rx_queues),
-		"tx_queues", queues_json(st.q_opackets, st.q_obytes, NULL, info.nb_tx_queues),
+		"rx_queues", queues_json(rxq, info.nb_rx_queues, true),
+		"tx_queues", queues_json(txq, info.nb_tx_queues, false),
 		"datapath", json_pack("{s:O, s:O, s:O, s:O}", "rx", json_object_get(dp, "rx"),
 				      "tx", json_object_get(dp, "tx"), "drop",
 				      json_object_get(dp, "drop"), "polled",
