@@ -5,17 +5,17 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_version.h>
 
 #include "datapath.h"
+#include "dev.h"
 #include "devjob.h"
 #include "portstats.h"
 
-/* Per-queue counters from ethdev's generic xstats ("rx_q<N>_packets" ...):
- * DPDK 25.11 removed the q_* arrays of struct rte_eth_stats, and on every
- * release the xstats are what those arrays filled (a driver's
- * RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS), for as many queues as ethdev counts.
- * One object a queue, from queue 0 up to the first one ethdev does not
- * count; a driver without them gets empty arrays. */
+/* Per-queue ethdev counters: struct rte_eth_stats' q_* arrays up to DPDK
+ * 25.11, which removed them for the generic xstats ("rx_q<N>_packets" ...,
+ * what those arrays filled). One object a queue, from queue 0 up to the
+ * first one ethdev does not count; none is an empty array. */
 struct qcount {
 	uint64_t packets, bytes, errors;
 	bool seen;
@@ -36,13 +36,30 @@ static json_t *queues_json(const struct qcount *c, uint16_t n, bool errors)
 	return a;
 }
 
-static void queue_xstats(uint16_t port, struct qcount *rx, uint16_t nrx, struct qcount *tx,
-			 uint16_t ntx)
+#if RTE_VERSION < RTE_VERSION_NUM(25, 11, 0, 0)
+static void queue_counts(uint16_t port, const struct rte_eth_stats *st, struct qcount *rx,
+			 uint16_t nrx, struct qcount *tx, uint16_t ntx)
 {
-	int n = rte_eth_xstats_get(port, NULL, 0);
+	(void)port;
+	for (uint16_t q = 0; q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++) {
+		if (q < nrx)
+			rx[q] = (struct qcount){st->q_ipackets[q], st->q_ibytes[q], st->q_errors[q], true};
+		if (q < ntx)
+			tx[q] = (struct qcount){st->q_opackets[q], st->q_obytes[q], 0, true};
+	}
+}
+#else
+/* Only of a started port: some drivers' xstats read queues that exist
+ * only once set up (vhost dereferences rx_queues[i] of a configured port
+ * without them: a crash, seen on 22.11 and 25.11). */
+static void queue_counts(uint16_t port, const struct rte_eth_stats *st, struct qcount *rx,
+			 uint16_t nrx, struct qcount *tx, uint16_t ntx)
+{
+	int n = dev_started(port) ? rte_eth_xstats_get(port, NULL, 0) : 0;
 	struct rte_eth_xstat_name *names;
 	struct rte_eth_xstat *xs;
 
+	(void)st;
 	if (n <= 0)
 		return;
 	names = calloc((size_t)n, sizeof(*names));
@@ -75,6 +92,7 @@ static void queue_xstats(uint16_t port, struct qcount *rx, uint16_t nrx, struct 
 	free(names);
 	free(xs);
 }
+#endif
 
 static json_t *port_json(uint16_t port)
 {
@@ -91,7 +109,7 @@ static json_t *port_json(uint16_t port)
 	 * stats) is listed with zeros: it exists */
 	if (rte_eth_stats_get(port, &st) != 0)
 		memset(&st, 0, sizeof(st));
-	queue_xstats(port, rxq, RTE_DIM(rxq), txq, RTE_DIM(txq));
+	queue_counts(port, &st, rxq, RTE_DIM(rxq), txq, RTE_DIM(txq));
 	dp = datapath_port_json(port);
 	o = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
 		"port", port, "name", name, "ipackets", (json_int_t)st.ipackets,
