@@ -290,7 +290,7 @@ def shared_queues(seconds, rounds):
     mask = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {a})
     try:
-        g = forwarding_ports(factory, primary_env={"HOTPLUGD_PORT_QUEUES": "2"},
+        g = forwarding_ports(factory, queues=2,
                              primary_lcores=f"0@{a}")
 
         def rate(members, churn=False):

@@ -45,16 +45,18 @@ def port_stats(proc):
     return {p["name"]: p for p in proc.call("stats")["ports"]}
 
 
-def forwarding_ports(factory, **kw):
+def forwarding_ports(factory, queues=None, **kw):
     """A group with null0, memif0 ~~memif link~~> memif1, null1 attached
-    and started, and no member yet."""
+    and started (with QUEUES rx and tx queues each, else the default), and
+    no member yet."""
     g = factory(secondaries=0, **kw)
     sock = os.path.join(g.tmp, "m.sock")
     for d in ["net_null0", f"net_memif0,role=server,socket={sock},socket-abstract=no",
               f"net_memif1,role=client,socket={sock},socket-abstract=no", "net_null1"]:
         g.primary.call("attach", {"devargs": d})
     for d in FORWARD:
-        g.primary.call("start", {"device": d})
+        g.primary.call("start", {"device": d, **({"config": {"rxq": queues, "txq": queues}}
+                                                   if queues else {})})
     return g
 
 

@@ -7,6 +7,7 @@ reconfigured under traffic, and rolled back to its old configuration when
 the new one fails."""
 import json
 import os
+import socket
 
 import pytest
 
@@ -76,14 +77,13 @@ def test_three_queues_in_every_process_and_after_restart(group_factory, kind):
         assert st[n]["config"]["rxq"] == 3 and st[n]["started"], st
     g.primary.kill()
     g.secondaries[0].wait_exit(75)
-    # the memif server's socket file outlives the primary and is in the
-    # way of its restore (EADDRINUSE; hotplugd clears stale vhost sockets
-    # only): not this test's business
-    if kind == "memif":
-        os.unlink(os.path.join(g.tmp, "m.sock"))
+    # the memif server's socket file outlives the killed primary: the new
+    # one removes it (nobody listens) before its restore binds it again
     g.restart_primary()
     wait_for(lambda: all(ports(g.primary).get(n, {}).get("state") == "started"
                          for n in names), 20, "restore")
+    if kind == "memif":
+        assert "removed stale memif socket" in g.primary.logtext()
     s = g.add_secondary()
     for p in (g.primary, s):
         for n in names:
@@ -268,3 +268,23 @@ def test_hpctl_start_and_configure_options(group_factory):
         assert r.returncode in (1, 2) and words in r.stderr, (args, r.stderr)
     r = g.hpctl("stop", "net_null0", "--rxq", "3")
     assert r.returncode == 2 and "--rxq is not an option of stop" in r.stderr, r.stderr
+
+
+def test_a_live_memif_socket_is_not_taken(group_factory):
+    """A memif server path on which another process listens is that
+    process's: the attach fails, the socket file and its listener stay, and
+    nothing changes in any process or the state file."""
+    g = group_factory(secondaries=1)
+    path = os.path.join(g.tmp, "m.sock")
+    other = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    other.bind(path)
+    other.listen(1)
+    before = snapshot(g)
+    with pytest.raises(RpcError):
+        g.primary.call("attach", {"devargs": memif_pair(g)[0]})
+    assert snapshot(g) == before
+    assert "removed stale memif socket" not in g.primary.logtext()
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    c.connect(path)  # still the other process's
+    c.close()
+    other.close()

@@ -14,14 +14,14 @@ from hpd import RpcError, Subscriber, fault_hooks, wait_for
 
 needs_hooks = pytest.mark.skipif(not fault_hooks(), reason="needs a -Dfault_hooks=true build")
 
-QUEUES = {"HOTPLUGD_PORT_QUEUES": "3"}  # until the port configuration (q-config) lands
+Q3 = {"rxq": 3, "txq": 3}
 
 
 def three_queue_group(factory, devices=("net_null0",), **kw):
-    g = factory(secondaries=0, primary_env=QUEUES, **kw)
+    g = factory(secondaries=0, **kw)
     for d in devices:
         g.primary.call("attach", {"devargs": d})
-        g.primary.call("start", {"device": d.split(",")[0]})
+        g.primary.call("start", {"device": d.split(",")[0], "config": Q3})
     return g
 
 
@@ -157,7 +157,7 @@ def test_port_down_releases_and_start_grants_again(group_factory):
     assert {k[0] for k in leases(g)} == {"net_null1"}
     # a port attached later matches the rule: it gets the queue too
     g.primary.call("attach", {"devargs": "net_null2"})
-    g.primary.call("start", {"device": "net_null2"})
+    g.primary.call("start", {"device": "net_null2", "config": Q3})
     wait_for(lambda: leases(g).get(("net_null2", "rx", 1)) == a.pid, 5, "the later port")
     wait_for(lambda: set(rx_queues(a, "net_null2")) == {1}, 10, "a to poll it")
     assert a.alive()
@@ -230,7 +230,7 @@ def test_members_share_ports_by_queues_under_churn(group_factory, rounds):
     devices come and go; then the shared ports are detached under traffic.
     Every member's counters balance (in = out + drops) and no queue ever
     had two pollers."""
-    g = forwarding_ports(group_factory, primary_env=QUEUES)
+    g = forwarding_ports(group_factory, queues=3)
     pats = "net_null*,net_memif*"
     w0 = worker(g, "q=0", mode="io", ports=pats)
     w1 = worker(g, "q=1", mode="io", ports=pats, lcores="0@0,2@1")
@@ -273,7 +273,7 @@ def test_one_worker_polls_two_queues_of_memif_on_two_lcores(group_factory):
     two lcores set it up together and the worker crashed (reset the control
     connection on its first stats). Started a few times, as the race is at
     start-up; the last one's counters balance after the shared ports go."""
-    g = forwarding_ports(group_factory, primary_env={"HOTPLUGD_PORT_QUEUES": "2"})
+    g = forwarding_ports(group_factory, queues=2)
     pats = "net_null*,net_memif*"
     for i in range(4):
         w = worker(g, "all", mode="io", ports=pats, lcores="0@0,1@0,2@1")

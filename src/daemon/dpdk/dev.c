@@ -18,6 +18,7 @@
 #include "dev.h"
 #include "devconf.h"
 #include "devjob.h"
+#include "devspec.h"
 #include "eal_log.h"
 #include "sockfile.h"
 #include "local.h"
@@ -71,20 +72,6 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
 }
 
 /*
- * How many rx and tx queues the primary gives a port: 1, or in the
- * meantime HOTPLUGD_PORT_QUEUES=N (1..16) for the queue-lease tests and
- * bench. Stands in for the port configuration of issue 15 (branch
- * q-config), which replaces it.
- */
-static uint16_t port_queues(void)
-{
-	const char *e = getenv("HOTPLUGD_PORT_QUEUES");
-	int n = e ? atoi(e) : 1;
-
-	return (uint16_t)(n >= 1 && n <= 16 ? n : 1);
-}
-
-/*
  * A secondary copies a port's queue array pointer into its fast-path table
  * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
  * allocated by the first rte_eth_dev_configure() and kept until close. So
@@ -106,9 +93,86 @@ static void preconfigure(const char *name)
 	if (info.driver_name && strcmp(info.driver_name, "net_tap") == 0)
 		return;
 	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure(port, port_queues(), port_queues(), &conf) != 0)
+	/* one queue each way: the queue count is start's (its configuration) */
+	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
 		log_warn("%s: cannot configure before the members attach it; a data-path "
 			 "worker will leave it alone in members that attach it now", name);
+}
+
+static void clear_stale(const char *what, const char *path)
+{
+	int rc = sockfile_clear_stale(path);
+
+	if (rc > 0)
+		log_notice("removed stale %s socket %s", what, path);
+	else if (rc < 0 && rc != -ENOENT)
+		log_warn("%s socket %s left alone: %s", what, path, strerror(-rc));
+}
+
+/*
+ * A vhost-user server socket left by a process that died (a primary killed
+ * and restarted) makes the new bind fail with EADDRINUSE. Remove the file
+ * only when nobody listens on it: a live socket is someone else's.
+ */
+static void clear_stale_vhost_socket(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	char args[256], *tok, *save, *iface = NULL;
+	bool client = false;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL ||
+	    info.driver_name == NULL || strcmp(info.driver_name, "net_vhost") != 0)
+		return;
+	da = rte_dev_devargs(info.device);
+	if (da == NULL || da->drv_str == NULL)
+		return;
+	snprintf(args, sizeof(args), "%s", da->drv_str);
+	for (tok = strtok_r(args, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "iface=", 6) == 0)
+			iface = tok + 6;
+		else if (strcmp(tok, "client=1") == 0)
+			client = true;
+	}
+	if (iface == NULL || client)
+		return;
+	clear_stale("vhost-user", iface);
+}
+
+/*
+ * The same for a memif server's socket, which memif binds at probe (vhost
+ * at start): a primary restarted after a crash restores its memif ports
+ * from the state file, and the dead primary's socket file would fail that
+ * with EADDRINUSE. The path as DPDK reads the devargs (devspec_parse);
+ * abstract sockets (the default) have no file, clients bind none.
+ */
+static void clear_stale_memif_socket(const char *devargs)
+{
+	struct hpd_devspec spec;
+	char reason[HPD_REASON_MAX + 1];
+	const char *path = NULL;
+	bool file = false, client = false;
+
+	if (devspec_parse(devargs, &spec, reason, sizeof(reason)) != 0 ||
+	    strcmp(spec.match, "net_memif") != 0)
+		return;
+	for (unsigned i = 0; i < spec.nargs; i++) {
+		const struct devspec_arg *a = &spec.args[i];
+
+		/* memif's own reading, key by key, the last one winning
+		 * (rte_kvargs_process calls its handler for each): substrings,
+		 * "server" before "client", the deprecated "master"/"slave" */
+		if (strcmp(a->key, "socket") == 0)
+			path = a->value;
+		else if (strcmp(a->key, "socket-abstract") == 0)
+			file = !strstr(a->value, "yes") && strstr(a->value, "no");
+		else if (strcmp(a->key, "role") == 0)
+			client = !strstr(a->value, "server") &&
+				 (strstr(a->value, "client") ||
+				  (!strstr(a->value, "master") && strstr(a->value, "slave")));
+	}
+	if (path && file && !client)
+		clear_stale("memif", path);
 }
 
 /* The primary publishes what it attached, for members that join later. */
@@ -126,7 +190,6 @@ static void record(uint16_t port)
 
 		ports_record(port, name, devargs);
 		portconf_default(&c);
-		c.rxq = c.txq = port_queues();
 		conf_record(port, &c);
 	}
 }
@@ -137,6 +200,8 @@ int dev_attach(const char *devargs, const struct local_devargs *d, char *reason,
 	uint16_t port;
 	int rc;
 
+	if (hpd_is_primary())
+		clear_stale_memif_socket(devargs);
 	eal_log_capture_begin();
 	if (hpd_is_primary() && !d->vdev) {
 		rc = rte_dev_probe(devargs);
@@ -249,41 +314,6 @@ int dev_devargs(const char *name, char *out, size_t len)
 	else
 		snprintf(out, len, "%s", rte_dev_name(dev));
 	return 0;
-}
-
-/*
- * A vhost-user server socket left by a process that died (a primary killed
- * and restarted) makes the new bind fail with EADDRINUSE. Remove the file
- * only when nobody listens on it: a live socket is someone else's.
- */
-static void clear_stale_vhost_socket(uint16_t port)
-{
-	struct rte_eth_dev_info info;
-	const struct rte_devargs *da;
-	char args[256], *tok, *save, *iface = NULL;
-	bool client = false;
-	int rc;
-
-	if (rte_eth_dev_info_get(port, &info) != 0 || info.device == NULL ||
-	    info.driver_name == NULL || strcmp(info.driver_name, "net_vhost") != 0)
-		return;
-	da = rte_dev_devargs(info.device);
-	if (da == NULL || da->drv_str == NULL)
-		return;
-	snprintf(args, sizeof(args), "%s", da->drv_str);
-	for (tok = strtok_r(args, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (strncmp(tok, "iface=", 6) == 0)
-			iface = tok + 6;
-		else if (strcmp(tok, "client=1") == 0)
-			client = true;
-	}
-	if (iface == NULL || client)
-		return;
-	rc = sockfile_clear_stale(iface);
-	if (rc > 0)
-		log_notice("removed stale vhost-user socket %s", iface);
-	else if (rc < 0 && rc != -ENOENT)
-		log_warn("vhost-user socket %s left alone: %s", iface, strerror(-rc));
 }
 
 /* The configuration the port starts with: the one it was given, else the
