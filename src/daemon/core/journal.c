@@ -173,8 +173,10 @@ int journal_init(void)
 	 * "upgrade to the native protocol" (systemd.exec(5)); sd_booted() is
 	 * not: a user manager, or one in a container, runs services with a
 	 * journal but without /run/systemd/system */
-	on = stderr_is_journal() && native_socket();
-	if (stderr_is_journal() && !on)
+	bool stream = stderr_is_journal();
+
+	on = stream && native_socket();
+	if (stream && !on)
 		log_warn("journal: %s missing: text records only", JOURNAL_SOCKET);
 	return on ? events_subscribe(on_event, NULL) : 0;
 }
