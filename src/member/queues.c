@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,6 +180,73 @@ static void enter(uint16_t port, enum hpd_qdir d, uint16_t q)
 		violation(port, d, q, old);
 }
 
+/*
+ * HOTPLUGD_BURST_TOUCHES_DEVICE: every rx burst also reads the port's
+ * counters, which PCI drivers such as e1000 read from the device's
+ * registers, so a burst touches the BARs whether or not packets came.
+ * "=revoke" also does what a kernel that revokes a removed device's BAR
+ * mappings would do, which this project's guest kernel (6.1, uio) does
+ * not (its sysfs resource mappings stay, reading a vanished range): once
+ * /sys/bus/pci/devices/ADDR/resource0 is gone, the process's mappings of
+ * it are replaced by ones that fault (a memfd of size 0), and the next
+ * burst takes the SIGBUS that DPDK's hotplug failure handler must absorb.
+ */
+static void revoke_bars(const char *name)
+{
+	char line[512], pat[RTE_ETH_NAME_MAX_LEN + 16];
+	unsigned long lo[8], hi[8];
+	unsigned n = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+	int fd;
+
+	if (f == NULL)
+		return;
+	snprintf(pat, sizeof(pat), "/%s/resource", name);
+	while (n < RTE_DIM(lo) && fgets(line, sizeof(line), f))
+		if (strstr(line, pat) && sscanf(line, "%lx-%lx", &lo[n], &hi[n]) == 2)
+			n++;
+	fclose(f); /* before the map changes */
+	fd = memfd_create("hpd-revoked", MFD_CLOEXEC);
+	for (unsigned i = 0; fd >= 0 && i < n; i++)
+		mmap((void *)lo[i], hi[i] - lo[i], PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		     fd, 0);
+	if (fd >= 0)
+		close(fd);
+	RTE_LOG(NOTICE, USER1, "hotplugd: test build: %s is gone from sysfs: %u BAR "
+		"mapping(s) revoked\n", name, n);
+}
+
+static void touch_device(uint16_t port)
+{
+	static int on = -1;
+	static bool revoke, seen[RTE_MAX_ETHPORTS], revoked[RTE_MAX_ETHPORTS];
+	char name[RTE_ETH_NAME_MAX_LEN], path[RTE_ETH_NAME_MAX_LEN + 48];
+	struct rte_eth_stats st;
+
+	if (on < 0) {
+		const char *e = getenv("HOTPLUGD_BURST_TOUCHES_DEVICE");
+
+		on = e != NULL;
+		revoke = e && strcmp(e, "revoke") == 0;
+		if (on)
+			RTE_LOG(NOTICE, USER1, "hotplugd: test build: every rx burst also reads "
+				"its port's counters%s\n", revoke ? "; BARs revoked at removal" : "");
+	}
+	if (!on)
+		return;
+	if (revoke && !revoked[port] && rte_eth_dev_get_name_by_port(port, name) == 0) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", name);
+		/* a PCI device (seen with its BARs before: not a vdev) going */
+		if (access(path, F_OK) == 0)
+			seen[port] = true;
+		else if (seen[port]) {
+			revoked[port] = true;
+			revoke_bars(name);
+		}
+	}
+	rte_eth_stats_get(port, &st);
+}
+
 static void leave(uint16_t port, enum hpd_qdir d, uint16_t q)
 {
 	uint64_t expect = me;
@@ -202,6 +271,8 @@ static uint16_t burst(enum hpd_qdir d, uint16_t port, uint16_t queue, struct rte
 	done = d == HPD_QRX ? rte_eth_rx_burst(port, queue, pkts, n)
 			    : rte_eth_tx_burst(port, queue, pkts, n);
 #ifdef HPD_FAULT_HOOKS
+	if (d == HPD_QRX)
+		touch_device(port);
 	leave(port, d, queue);
 #endif
 	return done;

@@ -9,6 +9,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -55,6 +57,11 @@ def test_removal_detaches_everywhere_and_is_remembered(group_factory):
     record("removal of a started, polled vdev (injected uevent)", (time.monotonic() - t) * 1000)
     assert ev["device"] == "net_null0" and ev["signal"] == "uevent-remove", ev
     assert ev["origin"]["comm"] == "kernel" and ev["ms"] > 0, ev
+    # where the time went: the rounds and the primary's calls, in order
+    assert [(s["step"], s["by"]) for s in ev["steps"]] == [
+        ("ping", "members"), ("quiesce", "members"), ("stop", "primary"),
+        ("detach", "members"), ("remove", "primary")], ev
+    assert 0 < sum(s["ms"] for s in ev["steps"]) <= ev["ms"], ev
     g.assert_consistent([])
     check_clean(g)
     g.assert_none_died()
@@ -72,6 +79,49 @@ def test_removal_detaches_everywhere_and_is_remembered(group_factory):
     # attached again by hand: no longer "removed"
     g.primary.call("attach", {"devargs": "net_null0"})
     assert state_of(g)["removed"] == []
+    sub.close()
+
+
+FORGE = r"""
+import socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)  # NETLINK_KOBJECT_UEVENT
+s.bind((0, 0))
+s.sendto(sys.stdin.buffer.read(), (0, 1))  # the kernel's multicast group
+"""
+
+
+@needs_hooks
+def test_a_uevent_not_from_the_kernel_is_ignored(group_factory):
+    """Another process of the primary's network namespace with
+    CAP_NET_ADMIN can multicast on the kernel's uevent group: its forged
+    "remove" comes from its own port id and changes nothing anywhere. The
+    same bytes through the test build's injection socket do remove the
+    device, so the forged message would have been acted on."""
+    g = group_factory(secondaries=1)
+    attached_started(g)
+    sub = Subscriber(g.primary.sock_path)
+    before = state_of(g)
+    files = sorted(os.listdir(os.path.join(g.rundir, g.prefix)))
+    msg = b"\0".join([b"remove@/devices/test/net_null0", b"ACTION=remove", b"SUBSYSTEM=pci",
+                      b"PCI_SLOT_NAME=net_null0"]) + b"\0"
+    subprocess.run(["ip", "netns", "exec", g.netns.name, sys.executable, "-c", FORGE],
+                   input=msg, check=True, timeout=10)
+    wait_for(lambda: any(t in g.primary.logtext() for t in ("(not the kernel) ignored",
+                                                           "is going away")), 10,
+             "the primary to read the forged uevent")
+    assert "is going away" not in g.primary.logtext(), "a forged uevent started a removal"
+    g.assert_consistent(["net_null0"])
+    assert [(p["name"], p["state"]) for p in g.primary.call("list")["ports"]] == \
+        [("net_null0", "started")]
+    assert state_of(g) == before
+    assert sorted(os.listdir(os.path.join(g.rundir, g.prefix))) == files
+    assert not [e for e in sub.events if e["event"] == "device.removed"], sub.events
+    check_clean(g)
+    # the control: the very same message, from where the kernel's would come
+    inject(g, "remove", "net_null0")
+    ev = sub.wait_event(lambda e: e["event"] == "device.removed", what="device.removed")
+    assert ev["device"] == "net_null0", ev
+    g.assert_consistent([])
     sub.close()
 
 

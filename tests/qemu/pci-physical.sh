@@ -22,8 +22,15 @@
 #                        device is paused between its ping and its quiesce
 #                        (test build: HOTPLUGD_PRIMARY_PAUSE)
 #   removed_member_frozen  a secondary SIGSTOPped: fenced, the removal completes
-# The last two run the test build (fault hooks, ASan+UBSan): no sanitizer
-# report may appear in any log. Every case ends with hpctl check.
+#   removed_inside_burst every burst of the worker also reads the NIC's
+#                        registers: on uio the removal faults it inside the
+#                        burst (SIGBUS) and DPDK's handler must remap the BARs
+#   sigbus_without_handler  (uio) the control: the same worker without that
+#                        handler dies of SIGBUS, the rest of the group goes on
+# The last four run the test build (fault hooks, ASan+UBSan): no sanitizer
+# report may appear in any log (but the control's). Every case ends with
+# hpctl check. The device.removed event's steps split the time into
+# DPDK's own stop and remove and hotplugd's rounds (timings.txt).
 # Results: one JSON line per case in $HPD_RESULTS/results.jsonl; logs in
 # $HPD_RESULTS/physical/; the timings also in $HPD_RESULTS/physical/timings.txt.
 set -u
@@ -37,6 +44,7 @@ fi
 addr=${HPD_PCI_ADDR:?}
 export HPD_BIND_METHOD=sysfs
 RUNS=${PT_PHYS_RUNS:-3}
+LOGLEVEL=${PT_LOG_LEVEL:-info} # debug: each round's and device call's end, in ms
 OP_TIMEOUT=${PT_OP_TIMEOUT:-60}
 RUN=/run/hpp WORK=/tmp/hpp LOGS=$HPD_RESULTS/physical
 failed=0
@@ -77,6 +85,7 @@ result() { # case pass|fail detail [ms]
 # ---------------------------------------------------------------- the group
 declare -A PID
 P='' BIN=''
+WRK_ENV=() # the worker's environment (test build hooks)
 hp() { # role args...: HP_RC, HP_OUT
 	local r=$1 who=()
 	shift
@@ -95,7 +104,8 @@ start_role() { # role [env...]
 	wrk) args=(--lcores 0@0,1@1 --file-prefix "$P" --proc-type=auto -- -r "$RUN" -n wrk
 		--worker rxonly) ;;
 	esac
-	env "$@" "$BIN" "${args[@]}" </dev/null >>"$LOGS/$P-$r.log" 2>&1 &
+	[ "$r" = wrk ] && set -- "$@" "${WRK_ENV[@]}"
+	env "$@" "$BIN" "${args[@]}" --log-level "$LOGLEVEL" </dev/null >>"$LOGS/$P-$r.log" 2>&1 &
 	PID[$r]=$!
 }
 
@@ -241,6 +251,7 @@ unplug() { # n [frozen role]
 		{ FAIL="no device.removed #$n event"; return 1; }
 	U_SIG_MS=${EV_MS%.*}
 	[[ "$EV" =~ \"signal\":\"([a-z-]+)\" ]] && U_SIGNAL=${BASH_REMATCH[1]}
+	split_steps "$EV"
 	if [ "$frozen" = sec ]; then
 		absent_in pri && absent_in wrk || { FAIL="still listed after device.removed: $HP_OUT"; return 1; }
 	else
@@ -254,6 +265,26 @@ unplug() { # n [frozen role]
 	U_KERNEL_MS=$((NOW - t0))
 	alive_all "$frozen" || { FAIL=$ALIVE_ERR; return 1; }
 	checked || { FAIL="hpctl check: $HP_OUT"; return 1; }
+}
+
+# The event's steps split into the primary's device calls (DPDK's own
+# teardown: the driver's stop and the EAL's remove, which includes the
+# members' EAL detach) and everything else (hotplugd's rounds and the
+# time between steps): U_DPDK_MS, U_OURS_MS; U_STEPS lists them.
+split_steps() { # event line
+	local rest=$1 obj name by ms dpdk=0
+	U_STEPS=''
+	while [[ "$rest" =~ \{[^{}]*\"step\":[^{}]*\} ]]; do
+		obj=${BASH_REMATCH[0]}
+		rest=${rest#*"$obj"}
+		[[ "$obj" =~ \"step\":\"([a-z]+)\" ]] && name=${BASH_REMATCH[1]}
+		[[ "$obj" =~ \"by\":\"([a-z]+)\" ]] && by=${BASH_REMATCH[1]}
+		[[ "$obj" =~ \"ms\":([0-9]+) ]] && ms=${BASH_REMATCH[1]}
+		U_STEPS+="$name=$ms "
+		[ "$by" = primary ] && dpdk=$((dpdk + ms))
+	done
+	U_DPDK_MS=$dpdk
+	U_OURS_MS=$((${EV_MS%.*} - dpdk))
 }
 
 # replug: device_add, the kernel's driver binds, the test binds the
@@ -311,10 +342,12 @@ if ! group_up "$WORK/bin/hotplugd" pp-rel; then
 	result group_up fail "$UP_ERR"
 	exit 1
 fi
-sig=() req=() kern=() asig=() abind=() areq=() ok=1
+sig=() req=() kern=() dpdk=() ours=() asig=() abind=() areq=() ok=1
 for i in $(seq 1 "$RUNS"); do
 	if ! unplug "$i"; then result removed_device_del fail "run $i: $FAIL"; ok=0; break; fi
 	sig+=("$U_SIG_MS") req+=("$U_REQ_MS") kern+=("$U_KERNEL_MS")
+	dpdk+=("$U_DPDK_MS") ours+=("$U_OURS_MS")
+	echo "removed_device_del $HPD_NIC_KIND run $i: steps ${U_STEPS}(ms)" >>"$LOGS/timings.txt"
 	if [ "$i" = 1 ]; then
 		slurp "$WORK/$P-state.json"
 		if [[ "$SLURP" != *'"removed"'*"\"$addr\""* ]]; then
@@ -329,6 +362,8 @@ for i in $(seq 1 "$RUNS"); do
 done
 if [ "$ok" = 1 ]; then
 	timings removed_device_del "signal $U_SIGNAL" "signal->detached everywhere:sig" \
+		"of which DPDK's stop and remove (driver and EAL):dpdk" \
+		"of which hotplugd's rounds and steps between:ours" \
 		"device_del request->every list empty:req" "device_del request->gone from sysfs:kern"
 	[ ${#asig[@]} -gt 0 ] && timings arrived_device_add "bound by the test (sysfs); the worker polls it again: $A_POLLED" \
 		"bind uevent->attached and started everywhere:asig" \
@@ -436,6 +471,70 @@ else
 	fi
 	kill -CONT "${PID[sec]}" 2>/dev/null
 	group_down
+
+	# Every burst of the worker also reads the NIC's counters from its
+	# registers (HOTPLUGD_BURST_TOUCHES_DEVICE), so the removal finds it
+	# inside a burst on the device. uio: once the kernel has removed the
+	# device the worker's BAR mappings are revoked (=revoke: this guest's
+	# 6.1 kernel leaves sysfs resource mappings of a removed device in
+	# place, so the test build does what a revoking kernel would), the
+	# worker faults (SIGBUS) and DPDK's hotplug failure handler remaps
+	# them ("Successful remap" in the worker's log: a worker runs no device
+	# event monitor, only the SIGBUS path remaps there). The primary holds
+	# the quiesce back 1.5 s so that the fault comes first. vfio-pci keeps
+	# the BARs mapped until the group lets go: no fault.
+	back_user
+	WRK_ENV=(HOTPLUGD_BURST_TOUCHES_DEVICE=revoke)
+	if group_up "$WORK/tbin/hotplugd" pp-bus HOTPLUGD_PRIMARY_PAUSE=removal:ping:1500; then
+		if ! unplug 1; then
+			result removed_inside_burst fail "$FAIL"
+		elif ! sanitizer_clean; then
+			result removed_inside_burst fail "$SAN_ERR"
+		else
+			slurp "$LOGS/$P-wrk.log"
+			if [[ "$SLURP" == *"Successful remap resource for device $addr"* ]]; then
+				result removed_inside_burst pass "the worker faulted inside a burst on the removed BARs (SIGBUS) and DPDK remapped them; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms; test build clean" "$U_SIG_MS"
+			elif [ "$HPD_USER_DRIVER" = vfio-pci ]; then
+				result removed_inside_burst pass "no fault: vfio-pci keeps the BARs mapped until the group lets go (the vfio request waits for it); the worker polled the port until quiesced; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms; test build clean" "$U_SIG_MS"
+			else
+				result removed_inside_burst fail "no remap in the worker's log: the case did not fault it (uio takes the BARs away at once)"
+			fi
+		fi
+	else
+		result removed_inside_burst fail "$UP_ERR"
+	fi
+	group_down
+
+	# The control: the same without DPDK's handler in the worker must kill
+	# it, or the case above proves nothing (uio only: vfio never faults).
+	if [ "$HPD_USER_DRIVER" != vfio-pci ]; then
+		back_user
+		WRK_ENV=(HOTPLUGD_BURST_TOUCHES_DEVICE=revoke HOTPLUGD_NO_FAILURE_HANDLER=1)
+		if group_up "$WORK/tbin/hotplugd" pp-ctl HOTPLUGD_PRIMARY_PAUSE=removal:ping:1500; then
+			wp=${PID[wrk]}
+			if ! hpd_qemu_monitor "device_del hpdnic0" >/dev/null; then
+				result sigbus_without_handler fail "device_del refused"
+			elif ! wait_until 30 dead wrk; then
+				result sigbus_without_handler fail "the worker without the handler survived: the removal case does not fault a burst"
+			else
+				wait "$wp"
+				wst=$?
+				slurp "$LOGS/$P-wrk.log"
+				if [ "$wst" = $((128 + 7)) ] || [[ "$SLURP" == *"BUS on"* ]]; then
+					wait_until "$OP_TIMEOUT" nth_event device.removed 1 &&
+						absent_in pri && absent_in sec && alive_all wrk && checked &&
+						result sigbus_without_handler pass "control: without DPDK's handler the worker dies of SIGBUS (status $wst) inside its burst; the rest of the group detached it, hpctl check clean" ||
+						result sigbus_without_handler fail "the group after the worker's death: ${ALIVE_ERR:-$HP_OUT}"
+				else
+					result sigbus_without_handler fail "the worker died, but not of SIGBUS (status $wst)"
+				fi
+			fi
+		else
+			result sigbus_without_handler fail "$UP_ERR"
+		fi
+		group_down
+	fi
+	WRK_ENV=()
 fi
 
 # leave the NIC as the next script expects it: present, on its kernel driver

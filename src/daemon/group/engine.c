@@ -46,6 +46,16 @@ struct ack {
 struct op;
 typedef void (*phase_t)(struct op *op);
 
+/* One round (every member) or one device call (the primary's own) of an
+ * operation, timed from its start to the result that ends it: a pause of
+ * a test build between steps is in neither. */
+#define OP_STEPS_MAX 16
+struct op_step {
+	const char *name;
+	bool round;
+	double ms;
+};
+
 struct op {
 	TAILQ_ENTRY(op) next;
 	enum op_kind kind;
@@ -81,6 +91,10 @@ struct op {
 	const char *events[2]; /* published once the change is on disk (or not) */
 	struct timespec t0;
 	double gone_ms; /* a removal: from the signal to detached everywhere */
+	/* where the time went: each round and device call, in order */
+	struct op_step steps[OP_STEPS_MAX];
+	unsigned nsteps;
+	struct timespec step_t0;
 	op_done_t done;
 	void *done_arg;
 };
@@ -104,6 +118,28 @@ const char *op_kind_name(enum op_kind k)
 	static const char *const n[] = {"attach", "detach", "start", "stop", "configure", "removal"};
 
 	return n[k];
+}
+
+static void step_begin(struct op *op)
+{
+	clock_gettime(CLOCK_MONOTONIC, &op->step_t0);
+}
+
+static void step_end(struct op *op, const char *name, bool round)
+{
+	if (op->nsteps < OP_STEPS_MAX)
+		op->steps[op->nsteps++] = (struct op_step){name, round, hpd_ms_since(&op->step_t0)};
+}
+
+static json_t *steps_json(const struct op *op)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < op->nsteps; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:f}", "step", op->steps[i].name,
+						   "by", op->steps[i].round ? "members" : "primary",
+						   "ms", op->steps[i].ms));
+	return a;
 }
 
 void engine_on_commit(engine_commit_t fn, engine_outcome_t outcome)
@@ -137,6 +173,7 @@ static void publish_now(struct op *op, const char *event)
 		json_object_set_new(d, "signal", json_string(op->origin.signal));
 		json_object_set_new(d, "ms", json_real(op->gone_ms ? op->gone_ms :
 						       hpd_ms_since(&op->t0)));
+		json_object_set_new(d, "steps", steps_json(op));
 	}
 	if (op->res.rc) {
 		json_object_set_new(d, "errno", json_string(hpd_errname(op->res.rc)));
@@ -180,6 +217,7 @@ static void publish_finished(struct op *op)
 		json_object_set_new(d, "port", json_integer(op->res.port));
 	if (op->res.rc)
 		json_object_set_new(d, "reason", json_string(op->res.reason));
+	json_object_set_new(d, "steps", steps_json(op));
 	events_publish("operation.finished", d);
 }
 
@@ -336,6 +374,7 @@ static void fence(struct op *op, pid_t pid, const char *why)
 
 static void round_done(struct op *op)
 {
+	step_end(op, op->round_what, true);
 	log_debug("%s %s: %s round done at %.2f ms", op_kind_name(op->kind), op->res.name,
 		  op->round_what, hpd_ms_since(&op->t0));
 	evtimer_del(round_timer);
@@ -384,10 +423,12 @@ static void round_begin(struct op *op, enum hpd_mp_type type, const char *arg,
 	op->round_joins = members_joins();
 	op->round_what = what;
 	op->round_ms = timeout_ms;
+	step_begin(op);
 	op->after_round = next;
 	if (n > op->res.members)
 		op->res.members = n;
 	if (n == 0) {
+		step_end(op, what, true);
 		next(op);
 		return;
 	}
@@ -697,6 +738,7 @@ static void local_done(void *arg, int rc, const char *reason)
 	op->in_local = false;
 	op->local_rc = rc;
 	snprintf(op->local_reason, sizeof(op->local_reason), "%s", reason);
+	step_end(op, call_name[op->local], false);
 	log_debug("%s %s: local step done at %.2f ms", op_kind_name(op->kind), op->res.name,
 		  hpd_ms_since(&op->t0));
 	if (late_return(op))
@@ -715,6 +757,7 @@ static void local(struct op *op, enum local_step step, const char *arg, phase_t 
 	op->local_arg = arg;
 	op->after_local = next;
 	op->in_local = true;
+	step_begin(op);
 	devjob_submit(local_job, local_done, op);
 	event_base_update_cache_time(evbase);
 	evtimer_add(call_timer, &tv);
