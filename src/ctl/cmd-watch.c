@@ -1,11 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* watch [COUNT]: print events as they happen (COUNT: stop after that many). */
+/* watch [COUNT] [--since SEQ [--epoch E]]: print events as they happen
+ * (COUNT: stop after that many); --since first replays those after SEQ
+ * that the history still holds, as subscribe does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hpctl.h"
+
+enum { O_SINCE = CTL_CMD_OPT, O_EPOCH };
+
+static const struct option options[] = {
+	{"since", required_argument, NULL, O_SINCE},
+	{"epoch", required_argument, NULL, O_EPOCH},
+	{NULL, 0, NULL, 0},
+};
+
+/* the JSON number range: what the daemon takes */
+#define SEQ_MAX 9007199254740991L
+
+static long since = -1;
+static const char *epoch;
+
+static int option(struct ctl *ctl, int id, const char *arg)
+{
+	(void)ctl;
+	if (id == O_EPOCH) {
+		epoch = arg; /* the daemon checks its form */
+		return EXIT_OK;
+	}
+	return ctl_number(arg, 0, SEQ_MAX, "--since", &since);
+}
 
 static void word(const char *key, const char *value, void *arg)
 {
@@ -34,12 +60,22 @@ static void print_event(json_t *p)
 static int exec(struct ctl *ctl, int argc, char **argv)
 {
 	long count = 0, seen = 0;
-	json_t *res, *msg;
+	json_t *res, *msg, *params = NULL;
 	int rc;
 
 	if (argc && ctl_number(argv[0], 1, 1000000000, "watch COUNT", &count))
 		return EXIT_USAGE;
-	if ((rc = ctl_call(ctl, "subscribe", NULL, &res)) != 0)
+
+	if (epoch && since < 0) {
+		fprintf(stderr, "hpctl: watch: --epoch goes with --since\n");
+		return EXIT_USAGE;
+	}
+	if (since >= 0) {
+		params = json_pack("{s:I}", "since", (json_int_t)since);
+		if (epoch)
+			json_object_set_new(params, "epoch", json_string(epoch));
+	}
+	if ((rc = ctl_call(ctl, "subscribe", params, &res)) != 0)
 		return rc;
 	json_decref(res);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -64,6 +100,7 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_watch_entry = {
-	.name = "watch", .usage = "[COUNT]", .min_args = 0, .max_args = 1,
-	.help = "print events as they happen", .exec = exec,
+	.name = "watch", .usage = "[COUNT] [--since SEQ [--epoch EPOCH]]", .min_args = 0,
+	.max_args = 1, .help = "print events as they happen (--since: the missed ones first)",
+	.exec = exec, .options = options, .option = option,
 };

@@ -93,6 +93,41 @@ def test_hpctl_status_rounds_for_people(group_factory):
     assert fields["state.file"].endswith("state.json") and fields["restoring"] == "no"
 
 
+def test_hpctl_watch_since_replays_what_was_missed(group_factory):
+    """watch --since SEQ prints the events after SEQ the history holds
+    first (from the primary or a secondary, same seqs); --epoch goes with
+    it; bad forms are refused before or by the daemon."""
+    g = group_factory(secondaries=1)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    g.primary.call("detach", {"device": "net_null0"})
+    sec = ["--pid", str(g.secondaries[0].pid)]
+
+    def watch(*args):
+        return subprocess.run([HPCTL, "-r", g.rundir, "--file-prefix", g.prefix, "--json",
+                               "watch", *args], capture_output=True, text=True, timeout=20)
+    r = watch("--since", "0", "5")  # the secondary's join, then the two operations
+    assert r.returncode == 0, r.stderr
+    evs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [e["seq"] for e in evs] == [1, 2, 3, 4, 5], evs
+    assert [e["event"] for e in evs] == ["member.joined", "device.attached",
+                                         "operation.finished", "device.detached",
+                                         "operation.finished"], evs
+    epoch = evs[0]["epoch"]
+    for who in ([], sec):  # options anywhere on the line, on any process
+        r = watch(*who, "1", "--since", "2", "--epoch", epoch)
+        assert r.returncode == 0, r.stderr
+        assert [json.loads(line)["seq"] for line in r.stdout.splitlines()] == [3], r.stdout
+    # another epoch (a restarted primary's): this epoch from its start
+    r = watch("--since", "3", "--epoch", "0" * 32, "1")
+    assert r.returncode == 0 and json.loads(r.stdout)["seq"] == 1, (r.stdout, r.stderr)
+    r = watch("--epoch", epoch)
+    assert r.returncode == 2 and "--epoch goes with --since" in r.stderr, r
+    r = watch("--since", "-1")
+    assert r.returncode == 2 and "--since must be a number" in r.stderr, r
+    r = watch("--since", "1", "--epoch", "xyz")
+    assert r.returncode == 1 and "32 hex digits" in r.stderr, r
+
+
 def test_hpctl_watch_one_human_form(group_factory):
     g = group_factory(secondaries=1)
     # each change: its event, then operation.finished

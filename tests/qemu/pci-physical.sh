@@ -18,6 +18,8 @@
 #   restart_keeps_removed  a primary started while the NIC is away neither
 #                        attaches it nor forgets it
 #   removed_unbind       unbind from the userspace driver while attached
+#   arrived_by_id        a rule by vendor:device (no address) attaches and
+#                        starts the NIC everywhere once bound to the driver
 #   removed_during_user_detach  the removal arrives while a user's detach of the
 #                        device is paused between its ping and its quiesce
 #                        (test build: HOTPLUGD_PRIMARY_PAUSE)
@@ -86,6 +88,7 @@ result() { # case pass|fail detail [ms]
 declare -A PID
 P='' BIN=''
 WRK_ENV=() # the worker's environment (test build hooks)
+DEVS=''    # the primary's devices file, when not the NIC's own entry
 hp() { # role args...: HP_RC, HP_OUT
 	local r=$1 who=()
 	shift
@@ -130,17 +133,26 @@ group_up() {
 	BIN=$1 P=$2
 	shift 2
 	rm -rf "${RUN:?}/$P" "/var/run/dpdk/$P" "$WORK/$P-state.json"
-	printf '[{"devargs":"%s","bound_to":"%s","start":true}]\n' "$addr" "$HPD_USER_DRIVER" \
-		>"$WORK/devices.json"
+	if [ -n "$DEVS" ]; then
+		printf '%s\n' "$DEVS" >"$WORK/devices.json"
+	else
+		printf '[{"devargs":"%s","bound_to":"%s","start":true}]\n' "$addr" "$HPD_USER_DRIVER" \
+			>"$WORK/devices.json"
+	fi
 	start_role pri "$@"
 	wait_until 120 sock_up || { UP_ERR="primary not up"; return 1; }
-	wait_until 60 started_in pri || { UP_ERR="primary did not restore $addr started: $HP_OUT"; return 1; }
+	if [ -n "$DEVS" ]; then
+		wait_until 60 restored || { UP_ERR="primary did not finish its restore"; return 1; }
+	else
+		wait_until 60 started_in pri || { UP_ERR="primary did not restore $addr started: $HP_OUT"; return 1; }
+	fi
 	start_role sec
 	start_role wrk
 	wait_until 120 joined sec || { UP_ERR="secondary did not join"; return 1; }
 	wait_until 120 joined wrk || { UP_ERR="worker did not join"; return 1; }
 	"$HPCTL" -r "$RUN" --file-prefix "$P" --json watch >"$WORK/$P-events" 2>/dev/null &
 	PID[watch]=$!
+	[ -n "$DEVS" ] && return 0 # nothing attached yet
 	wait_until 30 polled || { UP_ERR="the worker does not poll $addr: $HP_OUT"; return 1; }
 }
 
@@ -418,6 +430,34 @@ else
 fi
 group_down
 
+# arrival by vendor:device: a rule naming no address attaches and starts
+# the NIC, kernel-bound when the group came up, once it is bound to the
+# userspace driver
+back_user
+hpd_bind_kernel "$addr" >/dev/null 2>&1
+read -r ven <"/sys/bus/pci/devices/$addr/vendor"
+read -r dev <"/sys/bus/pci/devices/$addr/device"
+ID="${ven#0x}:${dev#0x}"
+DEVS="[{\"match\":\"$ID\",\"bound_to\":\"$HPD_USER_DRIVER\",\"start\":true}]"
+if group_up "$WORK/bin/hotplugd" pp-vid; then
+	if absent_everywhere && hpd_bind_user "$addr" >/dev/null 2>&1 &&
+		wait_until "$OP_TIMEOUT" nth_event device.arrived 1; then
+		if [[ "$EV" == *'"errno"'* ]]; then
+			result arrived_by_id fail "arrival failed: $EV"
+		elif ! wait_until 30 started_everywhere || ! alive_all || ! checked; then
+			result arrived_by_id fail "${ALIVE_ERR:-not started everywhere: $HP_OUT}"
+		else
+			result arrived_by_id pass "rule match $ID bound_to $HPD_USER_DRIVER (no address): attached and started everywhere ${EV_MS%.*} ms after the bind uevent" "${EV_MS%.*}"
+		fi
+	else
+		result arrived_by_id fail "no device.arrived after the bind to $HPD_USER_DRIVER (listed before it: $HP_OUT)"
+	fi
+else
+	result arrived_by_id fail "$UP_ERR"
+fi
+DEVS=''
+group_down
+
 # test build: a removal while a user's detach is in flight, and with a
 # frozen member
 if [ ! -x "$WORK/tbin/hotplugd" ]; then
@@ -493,9 +533,9 @@ else
 		else
 			slurp "$LOGS/$P-wrk.log"
 			if [[ "$SLURP" == *"Successful remap resource for device $addr"* ]]; then
-				result removed_inside_burst pass "the worker faulted inside a burst on the removed BARs (SIGBUS) and DPDK remapped them; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms; test build clean" "$U_SIG_MS"
+				result removed_inside_burst pass "the worker faulted inside a burst on the removed BARs (SIGBUS) and DPDK remapped them; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms (the 1.5 s hold of the quiesce included); test build clean" "$U_SIG_MS"
 			elif [ "$HPD_USER_DRIVER" = vfio-pci ]; then
-				result removed_inside_burst pass "no fault: vfio-pci keeps the BARs mapped until the group lets go (the vfio request waits for it); the worker polled the port until quiesced; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms; test build clean" "$U_SIG_MS"
+				result removed_inside_burst pass "no fault: vfio-pci keeps the BARs mapped until the group lets go (the vfio request waits for it); the worker polled the port until quiesced; nobody died, signal $U_SIGNAL, signal->detached ${U_SIG_MS} ms (the 1.5 s hold of the quiesce included); test build clean" "$U_SIG_MS"
 			else
 				result removed_inside_burst fail "no remap in the worker's log: the case did not fault it (uio takes the BARs away at once)"
 			fi

@@ -13,7 +13,12 @@
 # left it elsewhere). --timeout defaults to 300 s per script.
 #
 # Environment: HOTPLUGD_BUILDDIR (cache in $HOTPLUGD_BUILDDIR/qemu),
-# HPD_QEMU_TCG_THREAD=single|multi (default single: faster here),
+# HPD_QEMU_TCG_THREAD=single|multi (default multi: a host thread per vCPU.
+# With single the vCPUs take turns on one host thread, and every round trip
+# between the group's processes waits for those turns: hotplugd's share of
+# a removal read 93-159 ms single, 16-23 ms multi, and both boots of
+# run-all.sh took 252 s multi, 304 s single with four cases fewer, on this
+# 2-core host),
 # HPD_BIND_METHOD=devbind|sysfs (guest bind helpers; sysfs is faster),
 # HPD_QEMU_ACCEL=tcg|kvm, HPD_QEMU_CPU, HPD_GUEST_KERNEL=<version>,
 # HPD_QEMU_IOMMU_AW=39|48 (virtio-vfio's IOMMU address width, default 48),
@@ -367,7 +372,7 @@ args=(-name hpd-guest -nodefaults -display none -no-reboot -monitor none
 	-serial "file:$results/console.log"
 	-m "$mem" -smp "$smp" -cpu "${HPD_QEMU_CPU:-max}")
 case "$accel" in
-tcg) args+=(-accel "tcg,thread=${HPD_QEMU_TCG_THREAD:-single}") ;;
+tcg) args+=(-accel "tcg,thread=${HPD_QEMU_TCG_THREAD:-multi}") ;;
 kvm) args+=(-accel kvm) ;;
 *) echo "run-guest.sh: HPD_QEMU_ACCEL is tcg or kvm" >&2; exit 2 ;;
 esac
