@@ -9,7 +9,7 @@
 
 #include "hpctl.h"
 
-enum { O_SINCE = CTL_CMD_OPT, O_EPOCH };
+enum { O_SINCE = CTL_WATCH_OPT, O_EPOCH };
 
 static const struct option options[] = {
 	{"since", required_argument, NULL, O_SINCE},

@@ -219,8 +219,17 @@ static struct option *all_options(const struct option *global)
 
 			while (i < k && strcmp(all[i].name, o->name) != 0)
 				i++;
-			if (i == k)
-				all[k++] = *o;
+			if (i < k)
+				continue;
+			/* another name with this id would be handed to the
+			 * wrong command: a programming error, loud at once */
+			for (size_t j = 0; j < k; j++)
+				if (all[j].val == o->val) {
+					fprintf(stderr, "hpctl: internal error: options --%s and --%s "
+						"share id %d\n", all[j].name, o->name, o->val);
+					abort();
+				}
+			all[k++] = *o;
 		}
 	return all;
 }

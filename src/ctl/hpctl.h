@@ -31,7 +31,11 @@ struct ctl {
 };
 
 /* Option ids of the commands' own options start here (getopt's val). */
-#define CTL_CMD_OPT 1000
+/* Command option ids, one block per command file: the parser merges every
+ * command's options into one getopt table by name, so two names may not
+ * share an id (the merge refuses it: see all_options in hpctl.c). */
+#define CTL_CMD_OPT 1000                  /* start, configure (portopts.c) */
+#define CTL_WATCH_OPT (CTL_CMD_OPT + 100) /* watch */
 
 struct cmd_entry {
 	const char *name;

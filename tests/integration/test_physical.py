@@ -86,8 +86,21 @@ FORGE = r"""
 import socket, sys
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)  # NETLINK_KOBJECT_UEVENT
 s.bind((0, 0))
-s.sendto(sys.stdin.buffer.read(), (0, 1))  # the kernel's multicast group
+msg = sys.stdin.buffer.read()
+for _ in range(int(sys.argv[1])):
+    s.sendto(msg, (0, 1))  # the kernel's multicast group
 """
+
+
+def forge(g, msg, times=1):
+    """Multicast msg on the uevent group from a process of the group's
+    network namespace (its own port id, not the kernel's)."""
+    subprocess.run(["ip", "netns", "exec", g.netns.name, sys.executable, "-c", FORGE,
+                    str(times)], input=msg, check=True, timeout=30)
+
+
+REMOVE0 = b"\0".join([b"remove@/devices/test/net_null0", b"ACTION=remove", b"SUBSYSTEM=pci",
+                      b"PCI_SLOT_NAME=net_null0"]) + b"\0"
 
 
 @needs_hooks
@@ -102,11 +115,8 @@ def test_a_uevent_not_from_the_kernel_is_ignored(group_factory):
     sub = Subscriber(g.primary.sock_path)
     before = state_of(g)
     files = sorted(os.listdir(os.path.join(g.rundir, g.prefix)))
-    msg = b"\0".join([b"remove@/devices/test/net_null0", b"ACTION=remove", b"SUBSYSTEM=pci",
-                      b"PCI_SLOT_NAME=net_null0"]) + b"\0"
-    subprocess.run(["ip", "netns", "exec", g.netns.name, sys.executable, "-c", FORGE],
-                   input=msg, check=True, timeout=10)
-    wait_for(lambda: any(t in g.primary.logtext() for t in ("(not the kernel) ignored",
+    forge(g, REMOVE0)
+    wait_for(lambda: any(t in g.primary.logtext() for t in ("not from the kernel ignored",
                                                            "is going away")), 10,
              "the primary to read the forged uevent")
     assert "is going away" not in g.primary.logtext(), "a forged uevent started a removal"
@@ -123,6 +133,58 @@ def test_a_uevent_not_from_the_kernel_is_ignored(group_factory):
     assert ev["device"] == "net_null0", ev
     g.assert_consistent([])
     sub.close()
+
+
+def test_forged_uevents_are_one_log_line(group_factory):
+    """500 forged uevents are said once (with their count), not 500 times:
+    whoever may multicast on the group must not fill the journal."""
+    g = group_factory(secondaries=0)
+    g.primary.call("attach", {"devargs": "net_null0"})
+    forge(g, REMOVE0, 500)
+    wait_for(lambda: "not from the kernel ignored" in g.primary.logtext(), 10, "the warning")
+    # the loop has read them all once a call made after the flood is answered
+    g.primary.call("status")
+    said = g.primary.logtext().count("not from the kernel ignored")
+    assert said == 1, g.primary.log_tail(30)
+    assert g.primary.ports() == {0: "net_null0"}
+
+
+@needs_hooks
+def test_a_uevent_flood_does_not_starve_the_control_socket(group_factory):
+    """The uevent reader takes a bounded batch per wake-up: a flood that
+    keeps its socket readable (here the test socket, the same reader,
+    with each message made slow) leaves the control socket answered while
+    the flood is still going."""
+    g = group_factory(secondaries=0, primary_env={"HOTPLUGD_UEVENT_READ_US": "300"})
+    g.primary.call("attach", {"devargs": "net_null0"})
+    path = os.path.join(g.rundir, g.prefix, "uevent-inject.sock")
+    msg = b"\0".join([b"add@/devices/test/x", b"ACTION=add", b"SUBSYSTEM=pci",
+                      b"PCI_SLOT_NAME=net_null9"]) + b"\0"
+    stop = threading.Event()
+    sent = []
+
+    def flood():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.settimeout(5)
+        try:  # blocks when the reader's queue is full: it never empties
+            while not stop.is_set():
+                s.sendto(msg, path)
+                sent.append(1)
+        finally:
+            s.close()
+    th = threading.Thread(target=flood)
+    th.start()
+    try:
+        wait_for(lambda: len(sent) > 2000, 20, "the flood to fill the reader's queue")
+        # the flood ends only after this answer: without the bound the
+        # reader never returns to the loop and the call times out
+        g.primary.call("status")
+        assert th.is_alive(), "the flood stopped by itself"
+    finally:
+        stop.set()
+        th.join(30)
+    assert g.primary.ports() == {0: "net_null0"}
+    check_clean(g)
 
 
 @needs_hooks
