@@ -271,16 +271,15 @@ static void record(uint16_t port)
 int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen)
 {
 	const char *name = d->name;
+	bool hold = members_hold;
 	uint16_t port;
 	int rc;
 
+	members_hold = false; /* the hold is for this attach only, whatever its path */
 	if (hpd_is_primary())
 		clear_stale_memif_socket(devargs);
 	eal_log_capture_begin();
 	if (hpd_is_primary() && !d->vdev) {
-		bool hold = members_hold;
-
-		members_hold = false;
 		if (hold)
 			early_arm(name);
 		rc = rte_dev_probe(devargs);
