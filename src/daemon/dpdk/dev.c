@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_alarm.h>
 #include <rte_bus.h>
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -12,7 +11,6 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
@@ -22,8 +20,7 @@
 #include "devjob.h"
 #include "devspec.h"
 #include "eal_log.h"
-#include "hold.h"
-#include "mp.h"
+#include "preconf.h"
 #include "sockfile.h"
 #include "local.h"
 #include "ports.h"
@@ -75,102 +72,11 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
 	return 0;
 }
 
-/*
- * A secondary copies a port's queue array pointer into its fast-path table
- * when it probes the port (DPDK 22.11, eth_dev_fp_ops_setup); the array is
- * allocated by the first rte_eth_dev_configure() and kept until close. So
- * the primary configures a new port before any member attaches it: a
- * member that probed an unconfigured port would keep a NULL queue array and
- * fault in rte_eth_rx_burst once the port is started.
- */
-static void preconfigure(const char *name)
-{
-	struct rte_eth_dev_info info;
-	struct rte_eth_conf conf;
-	uint16_t port;
-
-	if (dev_port_by_name(name, &port) != 0 || rte_eth_dev_info_get(port, &info) != 0)
-		return;
-	/* net_tap: a secondary's probe asks the primary for the fd of every
-	 * configured queue; configured but not yet set up, a queue has none
-	 * and the request fails. tap hands its queues over at probe instead. */
-	if (info.driver_name && strcmp(info.driver_name, "net_tap") == 0)
-		return;
-	memset(&conf, 0, sizeof(conf));
-	/* one queue each way: the queue count is start's (its configuration) */
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
-		log_warn("%s: cannot configure before the members attach it; a data-path "
-			 "worker will leave it alone in members that attach it now", name);
-}
-
-/*
- * A PCI port configured as soon as it exists, while the members hold the
- * EAL's probe of it (src/member/hold.c explains why): the probing thread is
- * inside rte_dev_probe() until the members have answered, so an alarm in
- * the EAL's interrupt thread watches for the port, configures it and lets
- * the members go (UNHOLD). A probe that fails, or a port that does not show
- * up, lets them go when rte_dev_probe() returns; they never hold longer
- * than HPD_HOLD_MAX_MS anyway.
- */
-#define EARLY_POLL_US 200
-
-enum { EARLY_IDLE, EARLY_WAITING, EARLY_DONE };
-static struct {
-	char name[RTE_DEV_NAME_MAX_LEN];
-	uint64_t until;
-	int state;
-} early;
 static bool members_hold; /* the engine's hold round went before this attach */
 
 void dev_members_hold(void)
 {
 	members_hold = true;
-}
-
-static void unhold(void)
-{
-	struct hpd_mp_msg m;
-
-	mp_msg_init(&m, HPD_MP_UNHOLD, 0);
-	mp_broadcast(&m);
-}
-
-/* EAL interrupt thread */
-static void early_poll(void *arg)
-{
-	uint16_t port;
-
-	(void)arg;
-	if (__atomic_load_n(&early.state, __ATOMIC_ACQUIRE) != EARLY_WAITING)
-		return;
-	if (dev_port_by_name(early.name, &port) == 0) {
-		preconfigure(early.name);
-		__atomic_store_n(&early.state, EARLY_DONE, __ATOMIC_RELEASE);
-		unhold();
-		return;
-	}
-	if (rte_get_timer_cycles() < early.until)
-		rte_eal_alarm_set(EARLY_POLL_US, early_poll, NULL);
-}
-
-static void early_arm(const char *name)
-{
-	snprintf(early.name, sizeof(early.name), "%s", name);
-	early.until = rte_get_timer_cycles() + rte_get_timer_hz() * HPD_HOLD_MAX_MS / 1000;
-	__atomic_store_n(&early.state, EARLY_WAITING, __ATOMIC_RELEASE);
-	if (rte_eal_alarm_set(EARLY_POLL_US, early_poll, NULL) != 0)
-		__atomic_store_n(&early.state, EARLY_IDLE, __ATOMIC_RELEASE);
-}
-
-/* Probing thread, rte_dev_probe() returned: no early_poll runs after this
- * (a cancel from another thread waits for one that is running). */
-static bool early_disarm(void)
-{
-	bool done = __atomic_exchange_n(&early.state, EARLY_IDLE, __ATOMIC_ACQ_REL) == EARLY_DONE;
-
-	rte_eal_alarm_cancel(early_poll, (void *)-1);
-	unhold();
-	return done;
 }
 
 static void clear_stale(const char *what, const char *path)
@@ -281,9 +187,9 @@ int dev_attach(const char *devargs, const struct local_devargs *d, char *reason,
 	eal_log_capture_begin();
 	if (hpd_is_primary() && !d->vdev) {
 		if (hold)
-			early_arm(name);
+			preconf_early_arm(name);
 		rc = rte_dev_probe(devargs);
-		if (hold && !early_disarm() && rc == 0)
+		if (hold && !preconf_early_disarm() && rc == 0)
 			log_warn("%s: not configured while the members held their probe; a data-path "
 				 "worker leaves it alone in those members", name);
 		if (rc == 0 && !dev_exists(name))
@@ -299,7 +205,7 @@ int dev_attach(const char *devargs, const struct local_devargs *d, char *reason,
 		return eal_log_failed(rc, "", reason, rlen);
 	if (hpd_is_primary() && dev_port_by_name(name, &port) == 0) {
 		if (d->vdev)
-			preconfigure(name);
+			preconf_port(name);
 		record(port);
 	}
 	eal_log_capture_end();
