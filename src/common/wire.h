@@ -45,7 +45,7 @@
 /* secondary -> primary (rte_mp_request_sync): join the group */
 #define HPD_MP_JOIN "hpd_join"
 
-#define HPD_MP_MAGIC 0x48504435u /* "HPD5": bump on incompatible change
+#define HPD_MP_MAGIC 0x48504434u /* "HPD4": bump on incompatible change
 				  * (of these messages or of the shared port table
 				  * in src/member/ports.h) */
 
@@ -69,9 +69,6 @@ enum hpd_mp_type {
 			    * claim u.arg (decimal id, "0": all) */
 	HPD_MP_CLAIM_REP,  /* primary -> member: h.rc, and h.seq the claim id
 			    * (CLAIM) or u.reason (a refusal: the holder) */
-	HPD_MP_HOLD,       /* primary -> members: hold the EAL's hotplug requests
-			    * (src/member/hold.c); ack once holding */
-	HPD_MP_UNHOLD,     /* primary -> members: let them run (no ack) */
 	HPD_MP_TYPES,      /* the count, for tables indexed by type */
 };
 

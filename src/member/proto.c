@@ -14,7 +14,6 @@
 
 #include "local.h"
 #include "ports.h"
-#include "hold.h"
 #include "proto.h"
 #include "roster.h"
 
@@ -193,18 +192,10 @@ bool proto_answer_now(const struct hpd_mp_msg *m, bool pings)
 	case HPD_MP_ATTACH:
 	case HPD_MP_DETACH:
 	case HPD_MP_QUIESCE:
-	case HPD_MP_HOLD:
 		proto_msg_init(&a, m->h.type == HPD_MP_PING ? HPD_MP_ACK : HPD_MP_RECEIVED,
 			       m->h.seq);
 		proto_send(HPD_MP_TO_PRIMARY, &a);
-		if (m->h.type != HPD_MP_HOLD)
-			return m->h.type == HPD_MP_PING;
-		/* the hold is the interrupt thread's, which acknowledges it */
-		hold_begin(m);
-		return true;
-	case HPD_MP_UNHOLD:
-		hold_end();
-		return true;
+		return m->h.type == HPD_MP_PING;
 	default:
 		return false;
 	}

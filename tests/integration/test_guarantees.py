@@ -212,7 +212,7 @@ def test_member_of_another_version_is_refused_at_join(group_factory, other):
     took = time.monotonic() - t
     assert "exited with 1" in str(e.value), e.value
     if other == "protocol":
-        words = ["protocol 0x48504435", "0x48504439"]
+        words = ["protocol 0x48504434", "0x48504439"]
     else:
         words = ["DPDK 99.11.0", g.primary.call("status")["dpdk_version"]]
     for w in words:  # the member says why, naming both sides

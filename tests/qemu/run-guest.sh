@@ -17,7 +17,7 @@
 # With single the vCPUs take turns on one host thread, and every round trip
 # between the group's processes waits for those turns: hotplugd's share of
 # a removal read 93-159 ms single, 16-23 ms multi, and both boots of
-# run-all.sh took 252 s multi, 304 s single with four cases fewer, on this
+# run-all.sh took 252 s multi, 304 s single with three cases fewer, on this
 # 2-core host),
 # HPD_BIND_METHOD=devbind|sysfs (guest bind helpers; sysfs is faster),
 # HPD_QEMU_ACCEL=tcg|kvm, HPD_QEMU_CPU, HPD_GUEST_KERNEL=<version>,

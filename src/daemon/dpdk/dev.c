@@ -72,13 +72,6 @@ int dev_parse(const char *devargs, struct local_devargs *out, char *reason, size
 	return 0;
 }
 
-static bool members_hold; /* the engine's hold round went before this attach */
-
-void dev_members_hold(void)
-{
-	members_hold = true;
-}
-
 static void clear_stale(const char *what, const char *path)
 {
 	int rc = sockfile_clear_stale(path);
@@ -177,21 +170,14 @@ static void record(uint16_t port)
 int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen)
 {
 	const char *name = d->name;
-	bool hold = members_hold;
 	uint16_t port;
 	int rc;
 
-	members_hold = false; /* the hold is for this attach only, whatever its path */
 	if (hpd_is_primary())
 		clear_stale_memif_socket(devargs);
 	eal_log_capture_begin();
 	if (hpd_is_primary() && !d->vdev) {
-		if (hold)
-			preconf_early_arm(name);
 		rc = rte_dev_probe(devargs);
-		if (hold && !preconf_early_disarm() && rc == 0)
-			log_warn("%s: not configured while the members held their probe; a data-path "
-				 "worker leaves it alone in those members", name);
 		if (rc == 0 && !dev_exists(name))
 			rc = -ENODEV; /* probed a device that made no ethdev port */
 	} else {

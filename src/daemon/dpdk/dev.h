@@ -29,10 +29,6 @@ static inline bool dev_eal_fanout(const struct local_devargs *d)
 {
 	return !d->vdev;
 }
-/* The engine's HOLD round went round the members: the next dev_attach of
- * a PCI device configures the port as soon as it exists and then lets
- * them go (UNHOLD), so that their probe finds its queue arrays. */
-void dev_members_hold(void);
 /* Attach devargs, already parsed into d. */
 int dev_attach(const char *devargs, const struct local_devargs *d, char *reason, size_t rlen);
 int dev_detach(const char *name, char *reason, size_t rlen);

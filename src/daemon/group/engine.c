@@ -908,32 +908,10 @@ static void attach_probed(struct op *op)
 		    attach_fanned_out);
 }
 
-/* The members hold the EAL's probe until the port is configured (see
- * src/member/hold.c); one that could not hold fails nothing yet changed. */
-static void attach_held(struct op *op)
-{
-	if (round_failed(op)) {
-		struct hpd_mp_msg m;
-
-		mp_msg_init(&m, HPD_MP_UNHOLD, 0);
-		mp_broadcast(&m);
-		finish(op);
-		return;
-	}
-	dev_members_hold();
-	local(op, L_ATTACH, op->arg, attach_probed);
-}
-
 static void attach_pinged(struct op *op)
 {
 	if (ping_failed(op))
 		return;
-	/* the EAL probes a PCI device in the members inside the primary's
-	 * probe: they hold it until the primary has configured the port */
-	if (op->eal_fanout && members_count() > 0) {
-		round_begin(op, HPD_MP_HOLD, NULL, hpd.opt.op_timeout_ms, "hold", attach_held);
-		return;
-	}
 	local(op, L_ATTACH, op->arg, attach_probed);
 }
 
