@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <jansson.h>
 
+/* The largest integer a JSON number holds exactly (2^53 - 1): the bound
+ * of event seqs, and of every integer parameter that may reach it. */
+#define RPC_INT_MAX 9007199254740991LL
+
 struct rpc_request {
 	json_t *root;       /* owned */
 	json_t *id;         /* borrowed; NULL for a notification */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "hpctl.h"
+#include "jsonrpc.h"
 
 enum { O_SINCE = CTL_WATCH_OPT, O_EPOCH };
 
@@ -16,9 +17,6 @@ static const struct option options[] = {
 	{"epoch", required_argument, NULL, O_EPOCH},
 	{NULL, 0, NULL, 0},
 };
-
-/* the JSON number range: what the daemon takes */
-#define SEQ_MAX 9007199254740991L
 
 static long since = -1;
 static const char *epoch;
@@ -30,7 +28,7 @@ static int option(struct ctl *ctl, int id, const char *arg)
 		epoch = arg; /* the daemon checks its form */
 		return EXIT_OK;
 	}
-	return ctl_number(arg, 0, SEQ_MAX, "--since", &since);
+	return ctl_number(arg, 0, RPC_INT_MAX, "--since", &since);
 }
 
 static void word(const char *key, const char *value, void *arg)
@@ -65,7 +63,6 @@ static int exec(struct ctl *ctl, int argc, char **argv)
 
 	if (argc && ctl_number(argv[0], 1, 1000000000, "watch COUNT", &count))
 		return EXIT_USAGE;
-
 	if (epoch && since < 0) {
 		fprintf(stderr, "hpctl: watch: --epoch goes with --since\n");
 		return EXIT_USAGE;

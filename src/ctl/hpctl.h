@@ -30,8 +30,7 @@ struct ctl {
 	json_t *config; /* start/configure: the port configuration options */
 };
 
-/* Option ids of the commands' own options start here (getopt's val). */
-/* Command option ids, one block per command file: the parser merges every
+/* Command option ids (getopt's val), one block per command file: the parser merges every
  * command's options into one getopt table by name, so two names may not
  * share an id (the merge refuses it: see all_options in hpctl.c). */
 #define CTL_CMD_OPT 1000                  /* start, configure (portopts.c) */

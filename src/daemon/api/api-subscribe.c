@@ -16,9 +16,6 @@
 #include "events.h"
 #include "hotplugd.h"
 
-/* The largest seq a JSON number carries exactly (2^53 - 1). */
-#define SEQ_MAX 9007199254740991LL
-
 static void subscribe(struct api_req *req)
 {
 	const char *epoch = events_epoch(), *theirs = NULL;
@@ -28,7 +25,7 @@ static void subscribe(struct api_req *req)
 	char reason[128];
 	int rc;
 
-	if (rpc_param_int(req->rpc.params, "since", false, 0, SEQ_MAX, &since, reason,
+	if (rpc_param_int(req->rpc.params, "since", false, 0, RPC_INT_MAX, &since, reason,
 			  sizeof(reason)) ||
 	    rpc_param_str(req->rpc.params, "epoch", false, &theirs, reason, sizeof(reason))) {
 		api_rpc_fail(req, RPC_INVALID_PARAMS, reason);
